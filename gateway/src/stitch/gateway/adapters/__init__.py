@@ -1,0 +1,1 @@
+"""Gateway adapters: signing keys, the HTTP forwarder, readiness probes."""

@@ -1,0 +1,1 @@
+"""Gateway use cases: issuing tokens, routing policy, health aggregation."""

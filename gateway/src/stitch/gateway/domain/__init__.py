@@ -1,0 +1,1 @@
+"""Gateway domain (organizations and staff users arrive with the identity issues)."""

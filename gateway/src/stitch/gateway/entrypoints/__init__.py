@@ -1,0 +1,1 @@
+"""The gateway HTTP app and its process entrypoints."""

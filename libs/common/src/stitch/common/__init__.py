@@ -1,0 +1,1 @@
+"""Mechanics shared by every Stitch service: no domain lives here."""

@@ -1,0 +1,1 @@
+"""Database mechanics: engines, the outbox/inbox/dead-letter tables, the unit of work, Alembic."""

@@ -1,0 +1,1 @@
+"""HTTP plumbing shared by the gateway and every service (Flask + flask-smorest)."""

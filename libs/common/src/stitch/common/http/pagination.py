@@ -1,0 +1,41 @@
+"""Opaque cursors for keyset pagination: the client sends back what it was given."""
+
+from __future__ import annotations
+
+import base64
+import json
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from marshmallow import Schema, fields, validate
+
+from stitch.common.http.problems import Problem
+
+
+class PageArgs(Schema):
+    limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
+    cursor = fields.String(load_default=None)
+
+
+def encode_cursor(*position: str) -> str:
+    return base64.urlsafe_b64encode(json.dumps(list(position)).encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str | None) -> tuple[str, ...] | None:
+    if not cursor:
+        return None
+    try:
+        value = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+        if isinstance(value, list) and value and all(isinstance(v, str) for v in value):
+            return tuple(value)
+    except ValueError:
+        pass
+    raise Problem(422, "Request is not valid", "query.cursor: not a cursor this API issued",
+                  errors=[{"name": "query.cursor", "reason": "not a cursor this API issued"}])
+
+
+def page_of(items: Sequence[Any], limit: int, position: Callable[[Any], Sequence[str]]) -> dict[str, Any]:
+    """Views fetch ``limit + 1`` rows: the extra row only says whether there is a next page."""
+    more = len(items) > limit
+    items = list(items[:limit])
+    return {"items": items, "next_cursor": encode_cursor(*position(items[-1])) if more else None}

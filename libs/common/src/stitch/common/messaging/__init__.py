@@ -1,0 +1,1 @@
+"""Events between services: kombu topology, the outbox relay and the inbox consumer."""

@@ -1,0 +1,125 @@
+"""Verifying the gateway's access tokens in any process (DESIGN §4).
+
+Only asymmetric algorithms are accepted, the ``kid`` must name a key in the gateway's JWKS, and
+issuer, audience and expiry are checked. Keys are fetched from the JWKS URL with a timeout and
+cached; an unknown ``kid`` triggers at most one refetch per ``min_refresh`` seconds, so key
+rotation works without letting a flood of bogus tokens hammer the gateway.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import threading
+import time
+from collections.abc import Callable
+from typing import Any
+
+import requests
+from joserfc import jwt
+from joserfc.errors import JoseError
+from joserfc.jwk import KeySet
+
+ALGORITHMS = ["ES256", "EdDSA", "RS256"]
+
+
+class TokenError(Exception):
+    """The token is missing, malformed, expired, or not ours. The message is safe to show."""
+
+
+@dataclasses.dataclass(frozen=True)
+class Principal:
+    subject: str
+    org_id: str
+    role: str
+    audience: str
+    claims: dict[str, Any]
+
+
+class JwksSource:
+    def __init__(self, fetch: Callable[[], dict], ttl: float = 300.0, min_refresh: float = 10.0) -> None:
+        self._fetch = fetch
+        self._ttl, self._min_refresh = ttl, min_refresh
+        self._keys: KeySet | None = None
+        self._fetched_at = 0.0
+        self._lock = threading.Lock()
+
+    @classmethod
+    def from_url(cls, url: str, timeout: float = 2.0) -> JwksSource:
+        def fetch() -> dict:
+            response = requests.get(url, timeout=timeout)
+            response.raise_for_status()
+            return response.json()
+
+        return cls(fetch)
+
+    @classmethod
+    def static(cls, jwks: dict) -> JwksSource:
+        return cls(lambda: jwks, ttl=float("inf"))
+
+    @classmethod
+    def from_callable(cls, jwks: Callable[[], dict]) -> JwksSource:
+        """In-process keys (the gateway verifying its own tokens): always current."""
+        return cls(jwks, ttl=0.0, min_refresh=0.0)
+
+    def key_set(self, kid: str | None) -> KeySet:
+        with self._lock:
+            age = time.monotonic() - self._fetched_at
+            stale = self._keys is None or age > self._ttl
+            unknown = self._keys is not None and kid is not None and not _has_kid(self._keys, kid)
+            if stale or (unknown and age > self._min_refresh):
+                try:
+                    self._keys = KeySet.import_key_set(self._fetch())
+                    self._fetched_at = time.monotonic()
+                except Exception as exc:
+                    if self._keys is None:
+                        raise TokenError("signing keys are unavailable") from exc
+            return self._keys
+
+
+def _has_kid(keys: KeySet, kid: str) -> bool:
+    return any(key.kid == kid for key in keys.keys)
+
+
+class TokenVerifier:
+    def __init__(self, jwks: JwksSource, issuer: str, audience: str, leeway: int = 30) -> None:
+        self._jwks, self._issuer, self._audience, self._leeway = jwks, issuer, audience, leeway
+
+    def verify(self, token: str) -> Principal:
+        try:
+            header = jwt.extract(token).headers() if hasattr(jwt, "extract") else _header(token)
+        except Exception as exc:
+            raise TokenError("malformed token") from exc
+        if header.get("alg") not in ALGORITHMS:
+            raise TokenError("token algorithm not accepted")
+        if "jku" in header or "x5u" in header or "jwk" in header:
+            raise TokenError("token names its own keys")
+        kid = header.get("kid")
+        keys = self._jwks.key_set(kid)
+        if not kid or not _has_kid(keys, kid):
+            raise TokenError("token signed by an unknown key")
+        try:
+            decoded = jwt.decode(token, keys, algorithms=ALGORITHMS)
+            jwt.JWTClaimsRegistry(
+                leeway=self._leeway,
+                iss={"essential": True, "value": self._issuer},
+                aud={"essential": True, "value": self._audience},
+                exp={"essential": True},
+                sub={"essential": True},
+            ).validate(decoded.claims)
+        except JoseError as exc:
+            raise TokenError(f"token rejected: {exc.error}") from exc
+        except ValueError as exc:
+            raise TokenError("malformed token") from exc
+        claims = decoded.claims
+        if not claims.get("org"):
+            raise TokenError("token carries no organization")
+        return Principal(subject=str(claims["sub"]), org_id=str(claims["org"]), role=str(claims.get("role", "")),
+                         audience=self._audience, claims=claims)
+
+
+def _header(token: str) -> dict:
+    import base64
+    import json
+
+    head = token.split(".")[0]
+    return json.loads(base64.urlsafe_b64decode(head + "=" * (-len(head) % 4)))

@@ -1,0 +1,1 @@
+"""Stitch accounts service."""

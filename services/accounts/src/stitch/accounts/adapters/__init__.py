@@ -1,0 +1,1 @@
+"""Adapters of the accounts service: SQLAlchemy tables and repositories."""

@@ -1,0 +1,18 @@
+"""The accounts service's tables (the Alembic history in ``migrations/`` creates them)."""
+
+from sqlalchemy import Column, DateTime, MetaData, String, Table
+
+from stitch.common.db.messaging_tables import add_messaging_tables
+
+metadata = MetaData()
+add_messaging_tables(metadata)
+
+template_catalog = Table(
+    "template_catalog",
+    metadata,
+    Column("org_id", String(36), primary_key=True),
+    Column("template_id", String(36), primary_key=True),
+    Column("name", String(200), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("recorded_at", DateTime(timezone=True), nullable=False),
+)

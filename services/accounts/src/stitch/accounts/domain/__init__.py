@@ -1,0 +1,1 @@
+"""The accounts domain: pure Python, no framework imports. The onboarding engine lands here."""

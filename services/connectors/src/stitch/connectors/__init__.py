@@ -1,0 +1,1 @@
+"""Stitch connectors service: integrations, encrypted tokens, inbound webhooks, outbound delivery."""

@@ -1,0 +1,1 @@
+"""Use cases of the connectors service and the ports they need."""

@@ -1,0 +1,1 @@
+"""The connectors domain: pure Python, no framework imports."""

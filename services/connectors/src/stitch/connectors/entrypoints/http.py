@@ -1,0 +1,18 @@
+"""The connectors HTTP API (mounted under ``/api/connectors``; the gateway routes here)."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+from stitch.common.http.app import create_base_app
+from stitch.common.runtime import ServiceRuntime
+from stitch.connectors.bootstrap import bootstrap
+
+PREFIX = "/api/connectors"
+
+
+def create_app(runtime: ServiceRuntime | None = None) -> Flask:
+    runtime = runtime or bootstrap()
+    app, _api = create_base_app("connectors", title="Stitch connectors", api_prefix=PREFIX,
+                                checks=runtime.readiness_checks(), verifier=runtime.verifier)
+    return app

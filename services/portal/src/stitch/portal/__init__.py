@@ -1,0 +1,1 @@
+"""Stitch portal service: customer portal access, branding, the customer-visible projection, uploads."""

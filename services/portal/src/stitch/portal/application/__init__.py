@@ -1,0 +1,1 @@
+"""Use cases of the portal service and the ports they need."""

@@ -1,0 +1,1 @@
+"""The portal domain: pure Python, no framework imports."""

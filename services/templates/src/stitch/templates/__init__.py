@@ -1,0 +1,1 @@
+"""Stitch templates service."""

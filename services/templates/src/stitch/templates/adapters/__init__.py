@@ -1,0 +1,1 @@
+"""Adapters of the templates service: SQLAlchemy tables and repositories."""

@@ -1,0 +1,1 @@
+"""Use cases of the templates service and the ports they need."""

@@ -1,0 +1,1 @@
+"""The templates domain: pure Python, no framework imports."""

@@ -1,0 +1,1 @@
+"""HTTP API and process entrypoints of the templates service."""

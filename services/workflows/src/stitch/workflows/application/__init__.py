@@ -1,0 +1,1 @@
+"""Use cases of the workflows service and the ports they need."""

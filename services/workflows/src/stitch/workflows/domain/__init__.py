@@ -1,0 +1,1 @@
+"""The workflows domain: pure Python, no framework imports."""

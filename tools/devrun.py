@@ -1,0 +1,150 @@
+"""`make run`: the whole suite on embedded defaults, one process per service, under one supervisor.
+
+SQLite files, the filesystem:// broker, keys and logs all live under ./var. Each process logs
+JSON to var/log/<name>.log; warnings and errors are echoed here. Ctrl-C stops everything.
+This script imports no Stitch package: it drives the suite as a user would, over HTTP.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+PROCESSES = {  # name → port (DESIGN §5)
+    "gateway": 8080, "templates": 8101, "accounts": 8102, "workflows": 8103, "portal": 8104, "connectors": 8105,
+}
+DEMO_TEMPLATES = ("Standard onboarding", "Enterprise onboarding")
+
+
+def main() -> int:
+    var = Path(os.environ.get("STITCH_VAR_DIR", ROOT / "var")).resolve()
+    (var / "log").mkdir(parents=True, exist_ok=True)
+    ports = {name: int(os.environ.get(f"STITCH_{name.upper()}_PORT", port)) for name, port in PROCESSES.items()}
+    gateway = f"http://127.0.0.1:{ports['gateway']}"
+    env = {**os.environ, "STITCH_VAR_DIR": str(var), "STITCH_ENV": "dev", "PYTHONUNBUFFERED": "1",
+           "STITCH_JWKS_URL": f"{gateway}/.well-known/jwks.json",
+           **{f"STITCH_{name.upper()}_URL": f"http://127.0.0.1:{port}" for name, port in ports.items()}}
+    children = {name: _start(name, ports[name], env, var) for name in PROCESSES}
+    stopping = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stopping.set())
+    try:
+        if not _wait_ready(gateway, children, stopping, timeout=120):
+            print("stitch: the suite did not become ready; see var/log/*.log", file=sys.stderr)
+            return 1
+        token = _seed(gateway)
+        _banner(gateway, token, var)
+        while not stopping.is_set():
+            for name, child in children.items():
+                if child.poll() is not None:
+                    print(f"stitch: {name} exited with {child.returncode}; see var/log/{name}.log", file=sys.stderr)
+                    return 1
+            stopping.wait(0.5)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        _stop(children)
+    return 0
+
+
+def _start(name: str, port: int, env: dict, var: Path) -> subprocess.Popen:
+    log = open(var / "log" / f"{name}.log", "ab")
+    child = subprocess.Popen(
+        [sys.executable, "-m", f"stitch.{name}.entrypoints.cli", "embedded"],
+        env={**env, "STITCH_HTTP_PORT": str(port)}, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+        start_new_session=True,  # Ctrl-C reaches the supervisor only; it stops children in order
+    )
+    threading.Thread(target=_pump, args=(name, child, log), daemon=True).start()
+    return child
+
+
+def _pump(name: str, child: subprocess.Popen, log) -> None:
+    """Keep every line in the log file; echo warnings and errors to the terminal."""
+    for line in child.stdout:
+        log.write(line)
+        log.flush()
+        try:
+            record = json.loads(line)
+        except ValueError:
+            record = {"level": "ERROR", "message": line.decode(errors="replace").rstrip()}
+        if record.get("level") in ("WARNING", "ERROR", "CRITICAL"):
+            print(f"[{name}] {record.get('level')}: {record.get('message')}", file=sys.stderr)
+
+
+def _wait_ready(gateway: str, children: dict, stopping: threading.Event, timeout: float) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and not stopping.is_set():
+        if any(child.poll() is not None for child in children.values()):
+            return False
+        try:
+            with urllib.request.urlopen(f"{gateway}/ops/health", timeout=3) as response:
+                if json.load(response)["status"] == "ready":
+                    return True
+        except (urllib.error.URLError, OSError, ValueError):
+            pass
+        time.sleep(0.5)
+    return False
+
+
+def _call(method: str, url: str, token: str | None = None, body: dict | None = None) -> dict:
+    request = urllib.request.Request(url, method=method, data=json.dumps(body).encode() if body else None,
+                                     headers={"Content-Type": "application/json",
+                                              **({"Authorization": f"Bearer {token}"} if token else {})})
+    with urllib.request.urlopen(request, timeout=10) as response:
+        return json.load(response)
+
+
+def _seed(gateway: str) -> str:
+    """The demo organization's admin signs in and creates the demo templates once."""
+    token = _call("POST", f"{gateway}/auth/dev/token")["access_token"]
+    existing = {t["name"] for t in _call("GET", f"{gateway}/api/templates/templates?limit=200", token)["items"]}
+    for name in DEMO_TEMPLATES:
+        if name not in existing:
+            _call("POST", f"{gateway}/api/templates/templates", token, {"name": name})
+    return token
+
+
+def _banner(gateway: str, token: str, var: Path) -> None:
+    print(f"""
+  Stitch is running  ·  {gateway}
+  ─────────────────────────────────────────────────────────────────────────────
+  Suite health     {gateway}/ops/health
+  API docs         {gateway}/api/templates/docs   (and /api/<service>/docs)
+  Dev login        curl -X POST {gateway}/auth/dev/token   (demo org admin; 15-minute token)
+  Logs and data    {var}
+  Try it:
+    TOKEN=$(curl -s -X POST {gateway}/auth/dev/token | python3 -c 'import json,sys;print(json.load(sys.stdin)["access_token"])')
+    curl -s -H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/json' \\
+         -d '{{"name":"My first template"}}' {gateway}/api/templates/templates
+    curl -s -H "Authorization: Bearer $TOKEN" {gateway}/api/accounts/template-catalog
+
+  A token for the demo admin, valid 15 minutes:
+    {token}
+
+  Ctrl-C stops every process.
+""", flush=True)
+
+
+def _stop(children: dict) -> None:
+    for child in children.values():
+        if child.poll() is None:
+            child.send_signal(signal.SIGTERM)
+    deadline = time.monotonic() + 10
+    for child in children.values():
+        try:
+            child.wait(timeout=max(0.1, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            child.kill()
+    print("stitch: stopped", flush=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
