@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import signal
 import sys
 import threading
@@ -62,6 +63,7 @@ def run_cli(argv: Sequence[str] | None, bootstrap: Callable[[], ServiceRuntime],
 def run_embedded(runtime: ServiceRuntime, create_app: Callable[[ServiceRuntime], Flask],
                  stop: threading.Event) -> None:
     """One process per service: migrate, bind queues, then API, relay and consumer as threads."""
+    _stop_with_parent(stop)
     runtime.migrate()
     runtime.declare_topology()  # bind before anything publishes (filesystem:// keeps bindings on disk)
     threads = [
@@ -83,6 +85,19 @@ def _serve(app: Flask, runtime: ServiceRuntime, stop: threading.Event) -> None:
     watcher.start()
     log.info("%s listening on http://%s:%s", settings.service, settings.http_host, server.port)
     server.serve_forever()
+
+
+def _stop_with_parent(stop: threading.Event) -> None:
+    """Under `make run` the supervisor may be killed outright; don't outlive it as an orphan."""
+    parent = os.getppid()
+
+    def watch() -> None:
+        while not stop.wait(1.0):
+            if os.getppid() != parent:
+                log.warning("supervisor is gone: stopping")
+                stop.set()
+
+    threading.Thread(target=watch, name="parent-watch", daemon=True).start()
 
 
 def _stop_on_signals() -> threading.Event:
