@@ -54,6 +54,9 @@ def load_settings(cls: type[T], service: str, environ: Mapping[str, str] | None 
     environ = os.environ if environ is None else environ
     hints = get_type_hints(cls)
     values: dict[str, Any] = {"service": service}
+    unknown = set(overrides) - {field.name for field in dataclasses.fields(cls)}
+    if unknown:  # a misspelt override would otherwise be dropped silently
+        raise SettingsError(f"unknown settings: {', '.join(sorted(unknown))}")
     for field in dataclasses.fields(cls):
         if field.name == "service":
             continue
@@ -66,7 +69,9 @@ def load_settings(cls: type[T], service: str, environ: Mapping[str, str] | None 
 
 
 def _convert(name: str, raw: str, kind: Any) -> Any:
-    if isinstance(kind, types.UnionType):  # "X | None": read as X
+    if isinstance(kind, types.UnionType):  # "X | None": read as X, and an empty value as None
+        if type(None) in kind.__args__ and raw == "":
+            return None
         kind = next(k for k in kind.__args__ if k is not type(None))
     try:
         if kind is bool:

@@ -41,6 +41,7 @@ class JwksSource:
         self._ttl, self._min_refresh = ttl, min_refresh
         self._keys: KeySet | None = None
         self._fetched_at = 0.0
+        self._attempted_at = float("-inf")
         self._lock = threading.Lock()
 
     @classmethod
@@ -63,10 +64,14 @@ class JwksSource:
 
     def key_set(self, kid: str | None) -> KeySet:
         with self._lock:
-            age = time.monotonic() - self._fetched_at
-            stale = self._keys is None or age > self._ttl
+            now = time.monotonic()
+            stale = self._keys is None or now - self._fetched_at > self._ttl
             unknown = self._keys is not None and kid is not None and not _has_kid(self._keys, kid)
-            if stale or (unknown and age > self._min_refresh):
+            # Throttle by the last attempt, not the last success: a failing JWKS endpoint must
+            # not be hit once per request while we still hold keys.
+            throttled = self._keys is not None and now - self._attempted_at < self._min_refresh
+            if (stale or unknown) and not throttled:
+                self._attempted_at = now
                 try:
                     self._keys = KeySet.import_key_set(self._fetch())
                     self._fetched_at = time.monotonic()
@@ -122,4 +127,7 @@ def _header(token: str) -> dict:
     import json
 
     head = token.split(".")[0]
-    return json.loads(base64.urlsafe_b64decode(head + "=" * (-len(head) % 4)))
+    header = json.loads(base64.urlsafe_b64decode(head + "=" * (-len(head) % 4)))
+    if not isinstance(header, dict):
+        raise ValueError("the JOSE header is not an object")
+    return header

@@ -77,8 +77,9 @@ class SqlUnitOfWork:
             dialect.insert(self._inbox)
             .values(event_id=envelope.id, event_type=envelope.type, received_at=datetime.now(UTC))
             .on_conflict_do_nothing(index_elements=["event_id"])
+            .returning(self._inbox.c.event_id)  # rowcount is unreliable across drivers; a row is not
         )
-        return result.rowcount == 1
+        return result.scalar() is not None
 
     def commit(self) -> None:
         self.session.commit()

@@ -28,7 +28,7 @@ def decode_cursor(cursor: str | None) -> tuple[str, ...] | None:
         value = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
         if isinstance(value, list) and value and all(isinstance(v, str) for v in value):
             return tuple(value)
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: deeply nested JSON
         pass
     raise Problem(422, "Request is not valid", "query.cursor: not a cursor this API issued",
                   errors=[{"name": "query.cursor", "reason": "not a cursor this API issued"}])

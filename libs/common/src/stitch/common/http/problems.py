@@ -21,12 +21,16 @@ PROBLEM_JSON = "application/problem+json"
 class Problem(Exception):
     """Raise from a view to answer with a specific problem (status, title, detail, extras)."""
 
-    def __init__(self, status: int, title: str, detail: str = "", **extra: Any) -> None:
+    def __init__(self, status: int, title: str, detail: str = "", *, headers: dict[str, str] | None = None,
+                 **extra: Any) -> None:
         super().__init__(detail or title)
         self.status, self.title, self.detail, self.extra = status, title, detail, extra
+        self.headers = headers or {}
 
     def as_response(self) -> Response:
-        return problem_response(self.status, self.title, self.detail, **self.extra)
+        response = problem_response(self.status, self.title, self.detail, **self.extra)
+        response.headers.update(self.headers)
+        return response
 
 
 def problem_response(status: int, title: str, detail: str = "", **extra: Any) -> Response:
@@ -57,6 +61,16 @@ def field_errors(messages: Any, location: str = "") -> list[dict[str, str]]:
 
 
 def handle_http_exception(error: HTTPException) -> Response:
+    response = _problem_for(error)
+    for name, value in error.get_headers():  # e.g. Allow on a 405
+        if name.lower() != "content-type":
+            response.headers[name] = value
+    data = getattr(error, "data", None) or {}
+    response.headers.update(data.get("headers") or {})  # flask-smorest abort(..., headers=...)
+    return response
+
+
+def _problem_for(error: HTTPException) -> Response:
     data = getattr(error, "data", None) or {}
     if "messages" in data:  # webargs: the body or query failed to parse (400) or validate (422)
         errors = field_errors(data["messages"])
