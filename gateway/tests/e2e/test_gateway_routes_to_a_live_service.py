@@ -1,0 +1,53 @@
+"""The real forwarder over real HTTP: gateway → templates app served on a loopback port."""
+
+import threading
+
+import pytest
+from werkzeug.serving import make_server
+
+from stitch.common.tokens import JwksSource, TokenVerifier
+from stitch.gateway import config as gateway_config
+from stitch.gateway.bootstrap import bootstrap as gateway_bootstrap
+from stitch.gateway.entrypoints.http import create_app as gateway_app
+from stitch.templates import config as templates_config
+from stitch.templates.bootstrap import bootstrap as templates_bootstrap
+from stitch.templates.entrypoints.http import create_app as templates_app
+
+pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture
+def gateway(tmp_path):
+    gw_runtime = gateway_bootstrap(gateway_config.load(var_dir=tmp_path, broker_url="memory://"))
+    verifier = TokenVerifier(JwksSource.static(gw_runtime.use_cases["jwks"]()), "stitch", "stitch")
+    templates = templates_bootstrap(templates_config.load(var_dir=tmp_path, broker_url="memory://"),
+                                    verifier=verifier)
+    templates.migrate()
+    server = make_server("127.0.0.1", 0, templates_app(templates), threaded=True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    gw_runtime = gateway_bootstrap(gateway_config.load(var_dir=tmp_path, broker_url="memory://",
+                                                       templates_url=f"http://127.0.0.1:{server.port}"))
+    yield gateway_app(gw_runtime).test_client()
+    server.shutdown()
+    templates.engine.dispose()
+
+
+def test_a_request_travels_through_the_gateway_with_ids(gateway):
+    token = gateway.post("/auth/dev/token").get_json()["access_token"]
+    auth = {"Authorization": f"Bearer {token}", "X-Request-Id": "req-from-client"}
+    created = gateway.post("/api/templates/templates", json={"name": "Through the gateway"}, headers=auth)
+    assert created.status_code == 201, created.get_data(as_text=True)
+    assert created.headers["X-Request-Id"] == "req-from-client"
+    listed = gateway.get("/api/templates/templates", headers=auth).get_json()
+    assert [t["name"] for t in listed["items"]] == ["Through the gateway"]
+    problem = gateway.post("/api/templates/templates", json={}, headers=auth)
+    assert problem.status_code == 422 and problem.content_type == "application/problem+json"
+
+
+def test_a_service_that_does_not_answer_is_a_502(tmp_path):
+    runtime = gateway_bootstrap(gateway_config.load(var_dir=tmp_path, broker_url="memory://",
+                                                    accounts_url="http://127.0.0.1:9"))
+    client = gateway_app(runtime).test_client()
+    token = client.post("/auth/dev/token").get_json()["access_token"]
+    response = client.get("/api/accounts/template-catalog", headers={"Authorization": f"Bearer {token}"})
+    assert response.status_code == 502 and response.content_type == "application/problem+json"

@@ -1,0 +1,13 @@
+"""The connectors service boots through bootstrap() with a fake unit of work (its features come later)."""
+
+from stitch.common.testing.fakes import FakeUnitOfWork
+from stitch.connectors.bootstrap import bootstrap
+from stitch.connectors.entrypoints.http import create_app
+
+
+def test_connectors_serves_health_and_its_api_document(test_keys):
+    runtime = bootstrap(uow=lambda: FakeUnitOfWork("connectors"), verifier=test_keys.verifier())
+    client = create_app(runtime).test_client()
+    assert client.get("/healthz").get_json() == {"status": "alive"}
+    assert client.get("/readyz").status_code == 200  # no database to check when faked
+    assert client.get("/api/connectors/openapi.json").get_json()["info"]["title"] == "Stitch connectors"

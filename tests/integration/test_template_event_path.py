@@ -1,0 +1,59 @@
+"""DESIGN §3's one real event path, over PostgreSQL and RabbitMQ: templates → accounts."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select, text
+
+from stitch.common.testing.waiting import eventually
+from stitch.templates.application.templates import CreateTemplate
+
+pytestmark = pytest.mark.integration
+ORG, OTHER_ORG = "3f1c2a9e-0000-4000-8000-000000000001", "3f1c2a9e-0000-4000-8000-000000000002"
+
+
+def catalog(pair, org: str) -> list[str]:
+    return [entry.name for entry in pair.accounts.use_cases["list_catalog"](org, 100, None)]
+
+
+def test_created_template_reaches_the_accounts_read_model(pair):
+    pair.start_accounts_consumer()
+    pair.templates.use_cases["create_template"](CreateTemplate(ORG, "Standard onboarding", "user-1"))
+    pair.templates.use_cases["create_template"](CreateTemplate(OTHER_ORG, "Someone else's", "user-2"))
+    assert pair.templates.relay().relay_once() == 2
+    assert eventually(lambda: catalog(pair, ORG) == ["Standard onboarding"], what="catalog updated")
+    assert catalog(pair, OTHER_ORG) == ["Someone else's"]  # each org sees its own
+
+
+def test_event_redelivered_by_the_relay_is_recorded_once(pair):
+    pair.start_accounts_consumer()
+    pair.templates.use_cases["create_template"](CreateTemplate(ORG, "Once only", "user-1"))
+    relay = pair.templates.relay()
+    relay.relay_once()
+    eventually(lambda: catalog(pair, ORG) == ["Once only"])
+    with pair.templates.engine.begin() as db:  # a relay that died before marking the row sends it again
+        db.execute(text("UPDATE outbox SET sent_at = NULL"))
+    assert relay.relay_once() == 1
+    inbox = pair.accounts.metadata.tables["inbox"]
+
+    def settled():
+        with pair.accounts.engine.connect() as db:
+            return db.execute(select(inbox)).all()
+
+    eventually(lambda: _queue_drained(pair), what="redelivery consumed")
+    assert len(settled()) == 1 and catalog(pair, ORG) == ["Once only"]
+
+
+def test_tenant_tables_have_forced_row_level_security(pair):
+    for runtime, table in ((pair.templates, "templates"), (pair.accounts, "template_catalog")):
+        with runtime.engine.connect() as db:
+            enabled, forced = db.execute(text(
+                "SELECT relrowsecurity, relforcerowsecurity FROM pg_class WHERE relname = :t"), {"t": table}).one()
+        assert enabled and forced, table
+
+
+def _queue_drained(pair) -> bool:
+    with pair.accounts.connect() as connection:
+        _name, count, _consumers = connection.default_channel.queue_declare(
+            pair.accounts.topology.queue_name("accounts"), passive=True)
+    return count == 0
