@@ -36,7 +36,7 @@ class InProcessJobs:
     def enqueue(self, name: str, **kwargs: Any) -> Future:
         job = self._jobs[name]  # KeyError for an unknown job: a programming error, fail loudly
         future = self._pool.submit(job, **kwargs)
-        future.add_done_callback(lambda f: f.exception() and log.error("job %s failed: %r", name, f.exception()))
+        future.add_done_callback(lambda f: f.exception() and log.error("job %s failed", name, exc_info=f.exception()))
         return future
 
     def shutdown(self) -> None:

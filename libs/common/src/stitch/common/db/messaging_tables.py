@@ -6,7 +6,9 @@ relay and consumer work across organizations.
 
 from __future__ import annotations
 
-from sqlalchemy import JSON, Column, Connection, DateTime, Index, Integer, MetaData, String, Table, Text, text
+from sqlalchemy import JSON, Column, Connection, Index, Integer, MetaData, String, Table, Text, text
+
+from stitch.common.db.types import UtcDateTime
 
 RLS_EXEMPT = ("outbox", "inbox", "dead_letters")
 
@@ -20,8 +22,8 @@ def add_messaging_tables(metadata: MetaData) -> None:
         Column("id", String(36), nullable=False, unique=True),
         Column("routing_key", String(200), nullable=False),
         Column("envelope", JSON, nullable=False),
-        Column("created_at", DateTime(timezone=True), nullable=False),
-        Column("sent_at", DateTime(timezone=True)),
+        Column("created_at", UtcDateTime, nullable=False),
+        Column("sent_at", UtcDateTime),
         Column("attempts", Integer, nullable=False, server_default=text("0")),
         Column("last_error", Text),
         Index("ix_outbox_unsent", "created_at", postgresql_where=text("sent_at IS NULL"),
@@ -32,7 +34,7 @@ def add_messaging_tables(metadata: MetaData) -> None:
         metadata,
         Column("event_id", String(36), primary_key=True),
         Column("event_type", String(200), nullable=False),
-        Column("received_at", DateTime(timezone=True), nullable=False),
+        Column("received_at", UtcDateTime, nullable=False),
     )
     Table(
         "dead_letters",
@@ -43,8 +45,8 @@ def add_messaging_tables(metadata: MetaData) -> None:
         Column("body", Text, nullable=False),
         Column("reason", Text, nullable=False),
         Column("attempts", Integer, nullable=False),
-        Column("failed_at", DateTime(timezone=True), nullable=False),
-        Column("replayed_at", DateTime(timezone=True)),
+        Column("failed_at", UtcDateTime, nullable=False),
+        Column("replayed_at", UtcDateTime),
     )
 
 

@@ -22,6 +22,8 @@ class CheckResult:
 
 
 Check = Callable[[], CheckResult]
+_DRAINING: list[threading.Event] = []  # every app built in this process; one signal handler for all
+_DRAINING_INSTALLED: list[bool] = []
 
 
 def health_blueprint(checks: Mapping[str, Check], draining: threading.Event) -> Blueprint:
@@ -55,16 +57,19 @@ def health_blueprint(checks: Mapping[str, Check], draining: threading.Event) -> 
 
 def drain_on_sigterm(draining: threading.Event) -> None:
     """Report not-ready as soon as SIGTERM arrives so the load balancer stops sending traffic."""
-    if threading.current_thread() is not threading.main_thread():
+    _DRAINING.append(draining)
+    if threading.current_thread() is not threading.main_thread() or _DRAINING_INSTALLED:
         return
     previous = signal.getsignal(signal.SIGTERM)
 
     def _handler(signum, frame):
-        draining.set()
+        for event in _DRAINING:
+            event.set()
         if callable(previous):
             previous(signum, frame)
 
     signal.signal(signal.SIGTERM, _handler)
+    _DRAINING_INSTALLED.append(True)
 
 
 def database_check(engine: Engine) -> Check:

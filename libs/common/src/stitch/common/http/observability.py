@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 import time
 
 from flask import Flask, Response, g, request
@@ -11,6 +12,7 @@ from stitch.common import context, metrics
 
 log = logging.getLogger("stitch.access")
 _QUIET = ("/healthz", "/readyz", "/metrics")
+_TRACEPARENT = re.compile(r"^[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$")
 
 
 def install_request_context(app: Flask, service: str) -> None:
@@ -21,7 +23,7 @@ def install_request_context(app: Flask, service: str) -> None:
             request_id=rid,
             correlation_id=_clean(request.headers.get("X-Correlation-Id")) or rid,
             causation_id=rid,
-            traceparent=_clean(request.headers.get("traceparent")) or context.new_traceparent(),
+            traceparent=_valid_traceparent(request.headers.get("traceparent")) or context.new_traceparent(),
         )
         g._stitch_ctx.__enter__()
         g._stitch_started = time.perf_counter()
@@ -44,6 +46,10 @@ def install_request_context(app: Flask, service: str) -> None:
         ctx = g.pop("_stitch_ctx", None)
         if ctx is not None:
             ctx.__exit__(None, None, None)
+
+
+def _valid_traceparent(value: str | None) -> str | None:
+    return value if value and _TRACEPARENT.match(value) else None
 
 
 def _clean(value: str | None) -> str | None:

@@ -69,8 +69,6 @@ class OutboxRelay:
                                 .where(self._outbox.c.sent_at.is_(None))).scalar()
         if oldest is None:
             return 0.0
-        if oldest.tzinfo is None:  # SQLite returns naive datetimes
-            oldest = oldest.replace(tzinfo=UTC)
         return max(0.0, (datetime.now(UTC) - oldest).total_seconds())
 
     def run(self, stop: threading.Event, interval: float = 0.2) -> None:
