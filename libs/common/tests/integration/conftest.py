@@ -99,3 +99,15 @@ def probe(databases, amqp_url, broker_prefix) -> Iterator[Probe]:
     probe = Probe(settings, engine, metadata, applied)
     yield probe
     probe.stop()
+
+
+@pytest.fixture
+def embedded_probe(tmp_path) -> Iterator[Probe]:
+    """The same probe on embedded defaults: SQLite and the filesystem:// broker (no servers)."""
+    settings = ServiceSettings(service="probe", var_dir=tmp_path, broker_url="filesystem://")
+    metadata, applied = probe_metadata()
+    engine = make_engine(settings.sqlalchemy_url)
+    metadata.create_all(engine)
+    probe = Probe(settings, engine, metadata, applied)
+    yield probe
+    probe.stop()
