@@ -40,8 +40,8 @@ graceful_timeout = int(os.environ.get("GUNICORN_GRACEFUL_TIMEOUT", "30"))
 keepalive = 5  # a little above typical load-balancer idle probes
 max_requests = 0  # no recycling: each recycled worker leaves metric files behind (tooling.md §5)
 
-# The app writes its own JSON request logs (with request and correlation ids); gunicorn's access
-# log would duplicate every line in another format. Errors still go to stderr.
+# The app writes its own JSON request logs (with request and correlation ids; see post_fork);
+# gunicorn's access log would duplicate every line in another format. Errors still go to stderr.
 accesslog = None
 errorlog = "-"
 loglevel = os.environ.get("STITCH_LOG_LEVEL", "info").lower()
@@ -50,6 +50,17 @@ loglevel = os.environ.get("STITCH_LOG_LEVEL", "info").lower()
 worker_tmp_dir = "/dev/shm" if os.path.isdir("/dev/shm") else None
 # gunicorn 24+ opens a control socket under $HOME by default; containers never use it.
 control_socket_disable = True
+
+
+def post_fork(server, worker) -> None:
+    """In each worker, before it loads the app: the JSON logs every other Stitch process writes.
+
+    ``create_app()`` leaves logging to the entrypoint (the CLI calls ``configure_logging``); here
+    gunicorn is the entrypoint, and without this the app's own access log (INFO) is dropped.
+    """
+    from stitch.common.jsonlog import configure_logging
+
+    configure_logging(os.environ.get("SERVICE") or "stitch", os.environ.get("STITCH_LOG_LEVEL", "INFO").upper())
 
 
 def on_starting(server) -> None:

@@ -9,6 +9,7 @@ is looked up in the repository.
 from __future__ import annotations
 
 import json
+import logging
 import re
 import runpy
 import shlex
@@ -134,10 +135,18 @@ def substitute(text: str, values: dict[str, str]) -> str:
     return re.sub(r"\$(?:\{(?P<braced>\w+)\}|(?P<bare>\w+))", replace, text)
 
 
-def copy_sources(instruction: dict) -> list[str]:
+def copy_arguments(instruction: dict) -> list[str]:
     value = instruction["value"].strip()
     tokens = json.loads(value) if value.startswith("[") else shlex.split(value)
-    return [t for t in tokens if not t.startswith("--")][:-1]
+    return [t for t in tokens if not t.startswith("--")]
+
+
+def copy_sources(instruction: dict) -> list[str]:
+    return copy_arguments(instruction)[:-1]
+
+
+def copy_target(instruction: dict) -> str:
+    return copy_arguments(instruction)[-1]
 
 
 def dockerignored(path: str) -> bool:
@@ -281,17 +290,16 @@ def test_dockerfile_variables_are_declared_where_used(part):
     global_args = {**declared(all_stages[0])}
     for stage in all_stages[1:]:
         substitute(stage[0]["value"], global_args)  # FROM sees only the ARGs before the first FROM
-        known = {**declared(stage), "PATH": ""}
-        for instruction in stage[1:]:
+        known, runtime_env = {"PATH": ""}, {"PATH": ""}  # PATH comes from the base image
+        for instruction in stage[1:]:  # in order: a name is usable after the line declaring it
             if instruction["instruction"] in ("COPY", "ADD", "ENV", "WORKDIR", "USER", "EXPOSE", "VOLUME"):
                 substitute(instruction["value"], known)
-    final = all_stages[-1]
-    runtime_env = {}
-    for instruction in final:
-        if instruction["instruction"] == "ENV":
-            runtime_env.update(declared([instruction]))
-    cmd = next(i["value"] for i in final if i["instruction"] == "CMD")
-    substitute(cmd, {**runtime_env, "PATH": ""})
+            if instruction["instruction"] in ("ARG", "ENV"):
+                known.update(declared([instruction]))
+            if instruction["instruction"] == "ENV":
+                runtime_env.update(declared([instruction]))
+            if instruction["instruction"] in ("CMD", "ENTRYPOINT"):
+                substitute(instruction["value"], runtime_env)  # a build ARG is gone at run time
 
 
 @pytest.mark.parametrize("part", sorted(PACKAGE_DIRS))
@@ -307,8 +315,10 @@ def test_dockerfile_default_command_serves_the_api(part):
     argv = [substitute(arg, {"SERVICE": part}) for arg in argv]
     assert describe(argv) == (part, "api")
     config = argv[argv.index("--config") + 1]
-    copied = [copy_sources(i) for i in final if i["instruction"] == "COPY"]
-    assert any(config in sources for sources in copied), f"{config} is not copied into the runtime stage"
+    workdir = [i["value"] for i in final if i["instruction"] == "WORKDIR"][-1]
+    copies = [copy_sources(i) + [copy_target(i)] for i in final if i["instruction"] == "COPY"]
+    assert [config, config] in copies or [config, f"{workdir}/{config}"] in copies, (
+        f"{config} is not copied to {workdir}/{config} in the runtime stage")
 
 
 def test_dockerfile_pins_and_runs_as_a_user():
@@ -353,6 +363,15 @@ def test_gunicorn_config(monkeypatch, tmp_path):
     (metrics / "gauge_livesum_4242.db").write_bytes(b"")
     conf["child_exit"](None, type("Worker", (), {"pid": 4242})())
     assert not (metrics / "gauge_livesum_4242.db").exists(), "child_exit must drop a dead worker's live gauges"
+
+    root = logging.getLogger()
+    handlers, level = list(root.handlers), root.level
+    try:
+        conf["post_fork"](None, None)  # workers log JSON, as every other Stitch process does
+        assert any(getattr(h, "_stitch", False) for h in root.handlers), "post_fork must configure JSON logs"
+    finally:
+        root.handlers[:] = handlers
+        root.setLevel(level)
 
     monkeypatch.setenv("STITCH_HTTP_PORT", "9000")
     assert runpy.run_path(str(GUNICORN_CONF))["bind"] == "0.0.0.0:9000"
