@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import uuid
 from pathlib import Path
 from typing import Any
 
@@ -29,9 +30,18 @@ class SigningKeys:
         key = ECKey.generate_key("P-256", private=True)
         key = ECKey.import_key({**key.as_dict(private=True), "kid": key.thumbprint(), "alg": ALGORITHM, "use": "sig"})
         path.parent.mkdir(parents=True, exist_ok=True)
-        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)  # private: owner only
+        # Write a private temp file, then link it into place: the link is atomic and fails if
+        # another worker won the race, in which case everyone uses the winner's key.
+        temp = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
+        descriptor = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         with os.fdopen(descriptor, "w") as handle:
             json.dump(key.as_dict(private=True), handle)
+        try:
+            os.link(temp, path)
+        except FileExistsError:
+            return cls(ECKey.import_key(json.loads(path.read_text())))
+        finally:
+            temp.unlink(missing_ok=True)
         return cls(key)
 
     @property

@@ -69,6 +69,7 @@ def make_celery(settings: ServiceSettings, jobs: Mapping[str, Job]) -> Celery:
         task_ignore_result=True,
         broker_connection_retry_on_startup=True,
         worker_hijack_root_logger=False,
+        beat_schedule_filename=str(settings.var_dir / f"celerybeat-{settings.service}"),
         enable_utc=True,
     )
     for name, job in jobs.items():

@@ -63,7 +63,9 @@ class InboxConsumer:
     # -- the loop ---------------------------------------------------------------------------
     def run(self, stop: threading.Event) -> None:
         queues = self._topology.service_queues(self.service, self._handlers)
-        if not queues:
+        if not queues:  # subscribes to nothing yet: stay up (it is a process type), do nothing
+            log.info("consumer has no subscriptions")
+            stop.wait()
             return
         log.info("consumer started on %s", queues[0].name)
         while not stop.is_set():
