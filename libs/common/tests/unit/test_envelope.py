@@ -27,6 +27,7 @@ def test_a_service_cannot_publish_another_services_event_type():
         new_event("accounts", "templates.template_created.v1", {}, "org-1")
 
 
+@pytest.mark.filterwarnings("ignore:A test tried to use socket:UserWarning")
 def test_unit_tests_have_no_sockets():
     import socket
 

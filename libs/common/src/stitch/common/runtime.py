@@ -77,6 +77,18 @@ class ServiceRuntime:
         }
 
 
+def build_runtime(settings: ServiceSettings, service_root: Path, metadata: MetaData, uow_class: type, *,
+                  uow: Callable[[], Any] | None = None, verifier: TokenVerifier | None = None) -> ServiceRuntime:
+    """The parts every bootstrap shares: real SQL units of work unless a fake factory is given,
+    and the gateway's JWKS unless a verifier is given. The caller adds use cases and handlers
+    with :func:`dataclasses.replace`."""
+    engine = None
+    if uow is None:
+        engine, uow = sql_unit_of_work(settings, metadata, uow_class)
+    return ServiceRuntime(settings=settings, service_root=service_root, engine=engine, metadata=metadata,
+                          uow=uow, verifier=verifier or default_verifier(settings))
+
+
 def sql_unit_of_work(settings: ServiceSettings, metadata: MetaData,
                      uow_class: type) -> tuple[Engine, Callable[[], Any]]:
     """The engine and a factory of fresh units of work of ``uow_class`` for one service."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
@@ -10,29 +11,22 @@ from stitch.accounts import config
 from stitch.accounts.adapters.tables import metadata
 from stitch.accounts.adapters.unit_of_work import AccountsUnitOfWork
 from stitch.accounts.application import catalog
-from stitch.common.runtime import ServiceRuntime, default_verifier, sql_unit_of_work
+from stitch.common.runtime import ServiceRuntime, build_runtime
 from stitch.common.tokens import TokenVerifier
 
 
 def bootstrap(settings: config.Settings | None = None, *, uow: Callable[[], Any] | None = None,
               clock: Callable[[], datetime] | None = None, verifier: TokenVerifier | None = None) -> ServiceRuntime:
-    settings = settings or config.load()
-    clock = clock or (lambda: datetime.now(UTC))
-    engine = None
-    if uow is None:
-        engine, uow = sql_unit_of_work(settings, metadata, AccountsUnitOfWork)
-    return ServiceRuntime(
-        settings=settings,
-        service_root=config.SERVICE_ROOT,
-        engine=engine,
-        metadata=metadata,
-        uow=uow,
-        verifier=verifier or default_verifier(settings),
+    runtime = build_runtime(settings or config.load(), config.SERVICE_ROOT, metadata, AccountsUnitOfWork,
+                            uow=uow, verifier=verifier)
+    clock, new_uow = clock or (lambda: datetime.now(UTC)), runtime.uow
+    return dataclasses.replace(
+        runtime,
         event_handlers={
             "templates.template_created.v1":
                 lambda event, unit: catalog.when_template_created_add_to_catalog(event, unit, clock()),
         },
         use_cases={
-            "list_catalog": lambda org_id, limit, after: catalog.list_catalog(org_id, limit, after, uow()),
+            "list_catalog": lambda org_id, limit, after: catalog.list_catalog(org_id, limit, after, new_uow()),
         },
     )
