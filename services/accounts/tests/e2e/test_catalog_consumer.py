@@ -12,11 +12,8 @@ pytestmark = pytest.mark.e2e
 
 
 @pytest.fixture
-def app_runtime(tmp_path, test_keys):
-    runtime = bootstrap(config.load(var_dir=tmp_path, broker_url="memory://"), verifier=test_keys.verifier())
-    runtime.migrate()
-    yield runtime
-    runtime.engine.dispose()
+def app_runtime(migrated_runtime):
+    return migrated_runtime(bootstrap, config)
 
 
 def test_an_event_applied_twice_is_recorded_once(app_runtime, test_keys):

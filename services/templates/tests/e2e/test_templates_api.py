@@ -11,11 +11,8 @@ pytestmark = pytest.mark.e2e
 
 
 @pytest.fixture
-def app_runtime(tmp_path, test_keys):
-    runtime = bootstrap(config.load(var_dir=tmp_path, broker_url="memory://"), verifier=test_keys.verifier())
-    runtime.migrate()
-    yield runtime
-    runtime.engine.dispose()
+def app_runtime(migrated_runtime):
+    return migrated_runtime(bootstrap, config)
 
 
 def test_created_template_is_stored_with_its_outbox_event(app_runtime, test_keys):

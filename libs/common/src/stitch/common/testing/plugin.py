@@ -81,3 +81,19 @@ def pytest_runtest_teardown(item: pytest.Item) -> None:
         import pytest_socket
 
         pytest_socket.enable_socket()
+
+
+@pytest.fixture
+def migrated_runtime(tmp_path, test_keys):
+    """Build a part on a fresh SQLite database migrated by its Alembic history (HTTP e2e tests)."""
+    built = []
+
+    def build(bootstrap, config):
+        runtime = bootstrap(config.load(var_dir=tmp_path, broker_url="memory://"), verifier=test_keys.verifier())
+        runtime.migrate()
+        built.append(runtime)
+        return runtime
+
+    yield build
+    for runtime in built:
+        runtime.engine.dispose()
