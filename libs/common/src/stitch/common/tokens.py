@@ -8,7 +8,9 @@ rotation works without letting a flood of bogus tokens hammer the gateway.
 
 from __future__ import annotations
 
+import base64
 import dataclasses
+import json
 import threading
 import time
 from collections.abc import Callable
@@ -91,7 +93,7 @@ class TokenVerifier:
 
     def verify(self, token: str) -> Principal:
         try:
-            header = jwt.extract(token).headers() if hasattr(jwt, "extract") else _header(token)
+            header = _header(token)  # read before any key is chosen: alg, kid and key-naming headers
         except Exception as exc:
             raise TokenError("malformed token") from exc
         if header.get("alg") not in ALGORITHMS:
@@ -123,9 +125,6 @@ class TokenVerifier:
 
 
 def _header(token: str) -> dict:
-    import base64
-    import json
-
     head = token.split(".")[0]
     header = json.loads(base64.urlsafe_b64decode(head + "=" * (-len(head) % 4)))
     if not isinstance(header, dict):
