@@ -36,7 +36,7 @@ def _build(checks):
     class Items(MethodView):
         @blp.arguments(ItemIn)
         @blp.response(201, ItemOut)
-        @requires_auth(roles=("admin",))
+        @requires_auth("manage_templates")
         def post(self, body):
             from stitch.common.http.auth import current_principal
 
@@ -101,9 +101,9 @@ def test_401_without_a_valid_token(client, headers):
     assert response.headers["WWW-Authenticate"].startswith("Bearer")
 
 
-def test_403_for_the_wrong_role(client):
+def test_403_without_the_capability(client):
     body = _problem(client.post("/api/t/items", json={"name": "a"}, headers=KEYS.bearer(role="viewer")), 403)
-    assert "admin" in body["detail"]
+    assert "manage_templates" in body["detail"]
 
 
 def test_404_and_405_are_problems(client):

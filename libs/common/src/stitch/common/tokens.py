@@ -36,6 +36,21 @@ class Principal:
     audience: str
     claims: dict[str, Any]
 
+    @property
+    def scopes(self) -> frozenset[str]:
+        """An API-key token's scopes (the ``scope`` claim, space-separated as in RFC 8693)."""
+        return frozenset(str(self.claims.get("scope", "")).split())
+
+    @property
+    def account_id(self) -> str | None:
+        """The one account a portal contact's token is bound to (``acct``); None for staff."""
+        return self.claims.get("acct")
+
+    def can(self, capability: str) -> bool:
+        from stitch.common.permissions import capabilities_of
+
+        return capability in capabilities_of(self.role, self.scopes)
+
 
 class JwksSource:
     def __init__(self, fetch: Callable[[], dict], ttl: float = 300.0, min_refresh: float = 10.0) -> None:

@@ -34,18 +34,19 @@ def authenticate(verifier: TokenVerifier) -> Principal:
         raise Problem(401, "Unauthorized", str(exc), headers=_CHALLENGE) from exc
 
 
-def requires_auth(roles: tuple[str, ...] = ()) -> Callable:
-    """Decorate a view: a valid token is required, and one of ``roles`` if given."""
+def requires_auth(capability: str | None = None) -> Callable:
+    """Decorate a view: a valid token is required, and ``capability`` if given (see
+    :mod:`stitch.common.permissions`; views name capabilities, never roles)."""
 
     def decorator(view: Callable) -> Callable:
         @functools.wraps(view)
         def wrapped(*args: Any, **kwargs: Any) -> Any:
             principal = current_principal()
-            if roles and principal.role not in roles:
-                raise Problem(403, "Forbidden", f"requires one of the roles: {', '.join(roles)}")
+            if capability is not None and not principal.can(capability):
+                raise Problem(403, "Forbidden", f"this needs the {capability!r} permission")
             return view(*args, **kwargs)
 
-        wrapped._stitch_roles = roles  # type: ignore[attr-defined]
+        wrapped._stitch_capability = capability  # type: ignore[attr-defined]
         return wrapped
 
     return decorator

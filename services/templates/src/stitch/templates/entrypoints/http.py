@@ -10,6 +10,7 @@ from stitch.common.http.app import create_base_app
 from stitch.common.http.auth import current_principal, requires_auth
 from stitch.common.http.pagination import PageArgs, decode_cursor, page_of
 from stitch.common.http.problems import Problem
+from stitch.common.permissions import Capability
 from stitch.common.runtime import ServiceRuntime
 from stitch.templates.application.templates import CreateTemplate
 from stitch.templates.bootstrap import bootstrap
@@ -44,7 +45,7 @@ def _templates_blueprint(runtime: ServiceRuntime) -> Blueprint:
                                           decode_cursor(page["cursor"]))
             return page_of(items, page["limit"], lambda t: (t.created_at.isoformat(), t.id))
 
-        @requires_auth(roles=("admin",))
+        @requires_auth(Capability.MANAGE_TEMPLATES)
         @blueprint.arguments(TemplateIn)
         @blueprint.response(201, TemplateOut)
         def post(self, body):
