@@ -1,13 +1,166 @@
 from __future__ import annotations
 
+import copy
+from datetime import UTC, datetime, timedelta
+
 import pytest
+from argon2 import PasswordHasher
 from flask import Response
 
 from stitch.common.testing.fakes import FakeUnitOfWork
 from stitch.gateway import config
+from stitch.gateway.adapters.passwords import Argon2Passwords
 from stitch.gateway.adapters.signing_keys import SigningKeys
+from stitch.gateway.application.organizations import CreateOrganization, CreateUser
 from stitch.gateway.bootstrap import bootstrap
 from stitch.gateway.entrypoints.http import create_app
+
+PASSWORD = "correct horse battery staple"
+_TABLES = ("organizations", "users", "refresh_tokens", "api_keys", "portal_principals", "custom_domains")
+
+
+class _Table:
+    """One in-memory table of a FakeIdentityUnitOfWork; reads hand out copies, like a database."""
+
+    def __init__(self, uow, name, key="id"):
+        self._uow, self._name, self._key = uow, name, key
+
+    @property
+    def rows(self):
+        return self._uow.working[self._name]
+
+    def add(self, item):
+        self.rows[getattr(item, self._key)] = copy.deepcopy(item)
+
+    def save(self, item):
+        self.rows[getattr(item, self._key)] = copy.deepcopy(item)
+
+    def where(self, **match):
+        return [copy.deepcopy(r) for r in self.rows.values() if all(getattr(r, k) == v for k, v in match.items())]
+
+    def first(self, **match):
+        found = self.where(**match)
+        return found[0] if found else None
+
+
+class FakeOrganizations(_Table):
+    def get(self, org_id):
+        return self.first(id=org_id)
+
+    def by_slug(self, slug):
+        return self.first(slug=slug)
+
+    def by_custom_domain(self, domain):
+        claimed = self._uow.working["custom_domains"].get(domain)
+        return self.get(claimed.org_id) if claimed and claimed.verified_at else None
+
+
+class FakeUsers(_Table):
+    def get(self, org_id, user_id):
+        return self.first(org_id=org_id, id=user_id)
+
+    def by_email(self, email):
+        return self.first(email=email)
+
+    def of_org(self, org_id, limit=None, after=None):
+        users = sorted((u for u in self.where(org_id=org_id) if after is None or u.email > after), key=lambda u: u.email)
+        return users[:limit] if limit else users
+
+
+class FakeRefreshTokens(_Table):
+    def by_hash(self, token_hash):
+        return self.first(token_hash=token_hash)
+
+    def claim(self, token_id, now):
+        token = self.rows[token_id]
+        if token.used_at or token.revoked_at:
+            return False
+        token.used_at = now
+        return True
+
+    def revoke_family(self, family_id, now):
+        for token in self.rows.values():
+            if token.family_id == family_id and token.revoked_at is None:
+                token.revoked_at = now
+
+    def revoke_subject(self, subject_id, now):
+        for token in self.rows.values():
+            if token.subject_id == subject_id and token.revoked_at is None:
+                token.revoked_at = now
+
+
+class FakeApiKeys(_Table):
+    def by_prefix(self, prefix):
+        return self.first(prefix=prefix)
+
+    def of_org(self, org_id):
+        return sorted(self.where(org_id=org_id), key=lambda k: k.created_at)
+
+    def touch(self, key_id, now):
+        self.rows[key_id].last_used_at = now
+
+
+class FakePortalPrincipals(_Table):
+    def by_contact(self, org_id, contact_id):
+        return self.first(org_id=org_id, contact_id=contact_id)
+
+    def get(self, principal_id):
+        return self.first(id=principal_id)
+
+
+class FakeCustomDomains(_Table):
+    def get(self, domain):
+        return self.first(domain=domain)
+
+    def of_org(self, org_id):
+        return sorted(self.where(org_id=org_id), key=lambda d: d.domain)
+
+    def remove(self, domain):
+        self.rows.pop(domain, None)
+
+
+class FakeIdentityUnitOfWork(FakeUnitOfWork):
+    """The gateway's unit of work in memory, with transactions: changes made inside ``with``
+    are kept only if the use case commits."""
+
+    event_namespace = "identity"
+
+    def __init__(self):
+        super().__init__("gateway")
+        self.state = {name: {} for name in _TABLES}
+        self.working = self.state
+        self.organizations = FakeOrganizations(self, "organizations")
+        self.users = FakeUsers(self, "users")
+        self.refresh_tokens = FakeRefreshTokens(self, "refresh_tokens")
+        self.api_keys = FakeApiKeys(self, "api_keys")
+        self.portal_principals = FakePortalPrincipals(self, "portal_principals")
+        self.custom_domains = FakeCustomDomains(self, "custom_domains", key="domain")
+
+    def __enter__(self):
+        super().__enter__()
+        self.working = copy.deepcopy(self.state)
+        return self
+
+    def __exit__(self, *exc):
+        super().__exit__(*exc)
+        self.working = self.state
+
+    def commit(self):
+        super().commit()
+        self.state = self.working
+
+
+class Clock:
+    """Starts at the real time (the gateway verifies its own tokens against the real clock)."""
+
+    def __init__(self):
+        self.now = datetime.now(UTC)
+
+    def __call__(self):
+        return self.now
+
+    def advance(self, **delta):
+        self.now += timedelta(**delta)
 
 
 class RecordingForwarder:
@@ -16,9 +169,17 @@ class RecordingForwarder:
     def __init__(self):
         self.calls = []
 
-    def forward(self, base_url, incoming):
-        self.calls.append((base_url, incoming.path, dict(incoming.headers)))
+    def forward(self, base_url, incoming, *, path=None, authorization=None):
+        headers = dict(incoming.headers)
+        if authorization is not None:
+            headers["Authorization"] = authorization
+        self.calls.append((base_url, path or incoming.path, headers))
         return Response('{"ok": true}', status=200, mimetype="application/json")
+
+
+def fast_passwords(**params):
+    """argon2id with test-sized parameters: the same code path, milliseconds instead of 100."""
+    return Argon2Passwords(PasswordHasher(**{"time_cost": 1, "memory_cost": 64, "parallelism": 1, **params}))
 
 
 @pytest.fixture
@@ -36,22 +197,72 @@ def probes():
     return {name: {"status": "ready", "checks": {"database": {"ok": True}}} for name in config.SERVICES}
 
 
-def make_client(tmp_path, keys, forwarder, probes, **settings):
-    runtime = bootstrap(config.load(var_dir=tmp_path, **settings), uow=lambda: FakeUnitOfWork("gateway"),
-                        keys=keys, probe=lambda urls: probes, forwarder=forwarder)
+@pytest.fixture
+def uow():
+    return FakeIdentityUnitOfWork()
+
+
+@pytest.fixture
+def clock():
+    return Clock()
+
+
+@pytest.fixture
+def dns_records():
+    return {}
+
+
+@pytest.fixture
+def runtime_with(tmp_path, keys, forwarder, probes, uow, clock, dns_records):
+    def build(passwords=None, **settings):
+        return bootstrap(config.load(var_dir=tmp_path, **settings), uow=lambda: uow, keys=keys,
+                         probe=lambda urls: probes, forwarder=forwarder, clock=clock,
+                         passwords=passwords or fast_passwords(), dns=lambda name: dns_records.get(name, []))
+    return build
+
+
+@pytest.fixture
+def runtime(runtime_with):
+    return runtime_with()
+
+
+@pytest.fixture
+def client_with(runtime_with):
+    return lambda **settings: create_app(runtime_with(**settings)).test_client()
+
+
+@pytest.fixture
+def client(runtime):
     return create_app(runtime).test_client()
 
 
 @pytest.fixture
-def client_with(tmp_path, keys, forwarder, probes):
-    return lambda **settings: make_client(tmp_path, keys, forwarder, probes, **settings)
+def acme(runtime):
+    """An organization with one user of each role, all with PASSWORD."""
+    use = runtime.use_cases
+    org = use["create_organization"](CreateOrganization("Acme", "acme", "acme.com"))
+    users = {role: use["create_user"](CreateUser("acme", f"{role}@acme.com", role.title(), role, PASSWORD))
+             for role in ("admin", "csm", "ae", "viewer")}
+    return org, users
 
 
 @pytest.fixture
-def client(client_with):
-    return client_with()
+def globex(runtime):
+    use = runtime.use_cases
+    org = use["create_organization"](CreateOrganization("Globex", "globex", "globex.com"))
+    return org, use["create_user"](CreateUser("globex", "admin@globex.com", "Hank", "admin", PASSWORD))
 
 
 @pytest.fixture
-def admin_token(client):
-    return client.post("/auth/dev/token").get_json()["access_token"]
+def bearer(client, acme):
+    """Authorization headers for a role of Acme, signed in through /auth/login."""
+    def headers(role="admin", email=None):
+        token = client.post("/auth/login", json={"email": email or f"{role}@acme.com", "password": PASSWORD}
+                            ).get_json()["access_token"]
+        return {"Authorization": f"Bearer {token}"}
+    return headers
+
+
+@pytest.fixture
+def admin_token(bearer):
+    return bearer("admin")["Authorization"].removeprefix("Bearer ")

@@ -4,18 +4,21 @@ import pytest
 
 from stitch.common.tokens import JwksSource, TokenVerifier
 
+PASSWORD = "correct horse battery staple"  # the password gateway/tests/conftest.py gives Acme's users
 
-def test_dev_token_verifies_against_the_published_jwks(client):
-    token = client.post("/auth/dev/token").get_json()
+
+def test_a_login_token_verifies_against_the_published_jwks(client, acme):
+    org, users = acme
+    token = client.post("/auth/login", json={"email": "admin@acme.com", "password": PASSWORD}).get_json()
     assert token["expires_in"] <= 900 and token["token_type"] == "Bearer"
     jwks = client.get("/.well-known/jwks.json").get_json()
     assert all("d" not in key for key in jwks["keys"])  # never the private part
     principal = TokenVerifier(JwksSource.static(jwks), "stitch", "stitch").verify(token["access_token"])
-    assert principal.role == "admin" and principal.org_id
+    assert principal.role == "admin" and principal.org_id == org.id and principal.subject == users["admin"].id
 
 
-def test_dev_login_is_off_outside_dev(client_with):
-    assert client_with(env="prod").post("/auth/dev/token").status_code == 401
+def test_there_is_no_development_login_any_more(client):
+    assert client.post("/auth/dev/token").status_code == 401  # not a public route, so not even found
 
 
 def test_private_routes_need_a_valid_token_at_the_edge(client, forwarder):

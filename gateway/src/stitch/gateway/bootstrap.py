@@ -1,45 +1,91 @@
-"""The gateway's composition root."""
+"""The gateway's composition root: settings → adapters → use cases. Tests pass fakes instead."""
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from stitch.common.db.uow import SqlUnitOfWork
-from stitch.common.runtime import ServiceRuntime, sql_unit_of_work
+from stitch.common.runtime import ServiceRuntime, build_runtime
 from stitch.common.tokens import JwksSource, TokenVerifier
 from stitch.gateway import config
+from stitch.gateway.adapters.dns_txt import txt_lookup
 from stitch.gateway.adapters.forwarder import Forwarder
+from stitch.gateway.adapters.passwords import Argon2Passwords
 from stitch.gateway.adapters.readiness_probe import probe_all
 from stitch.gateway.adapters.signing_keys import SigningKeys
 from stitch.gateway.adapters.tables import metadata
-from stitch.gateway.application.tokens import issue_access_token
+from stitch.gateway.adapters.unit_of_work import GatewayUnitOfWork
+from stitch.gateway.application import (
+    api_keys, custom_domains, demo, organizations, portal_principals, routing, sessions, users,
+)
+from stitch.gateway.application.ports import PasswordHasher
+from stitch.gateway.application.tokens import TokenIssuer
 
 
 def bootstrap(settings: config.Settings | None = None, *, uow: Callable[[], Any] | None = None,
               keys: SigningKeys | None = None, clock: Callable[[], datetime] | None = None,
-              probe: Callable[..., dict] | None = None, forwarder: Forwarder | None = None) -> ServiceRuntime:
+              probe: Callable[..., dict] | None = None, forwarder: Forwarder | None = None,
+              passwords: PasswordHasher | None = None, dns: Callable[[str], list[str]] | None = None) -> ServiceRuntime:
     settings = settings or config.load()
     clock = clock or (lambda: datetime.now(UTC))
     keys = keys or SigningKeys.load_or_create(settings.key_file)
-    engine = None
-    if uow is None:
-        engine, uow = sql_unit_of_work(settings, metadata, SqlUnitOfWork)
     verifier = TokenVerifier(JwksSource.from_callable(keys.jwks), settings.token_issuer, settings.token_audience)
+    runtime = build_runtime(settings, config.SERVICE_ROOT, metadata, GatewayUnitOfWork, uow=uow, verifier=verifier)
+    new_uow = runtime.uow
+    passwords = passwords or Argon2Passwords()
+    dns = dns or txt_lookup()
     probe = probe or probe_all
     forwarder = forwarder or Forwarder(settings.proxy_timeout)
-    return ServiceRuntime(
-        settings=settings, service_root=config.SERVICE_ROOT, engine=engine, metadata=metadata,
-        uow=uow, verifier=verifier,
+    tokens = TokenIssuer(keys, clock, settings.token_issuer, settings.token_audience, settings.portal_audience,
+                         settings.access_token_ttl, settings.api_key_token_ttl)
+    policy = sessions.SessionPolicy(idle=timedelta(days=settings.refresh_idle_days),
+                                    absolute=timedelta(days=settings.refresh_absolute_days))
+    cells = routing.Cells({s: settings.service_url(s) for s in config.SERVICES}, settings.other_cells())
+    return dataclasses.replace(
+        runtime,
+        event_handlers={
+            portal_principals.CONTACT_INVITED:
+                lambda event, unit: portal_principals.when_contact_invited(event, unit, clock),
+        },
         use_cases={
             "jwks": keys.jwks,
-            "issue_dev_token": lambda: issue_access_token(
-                keys, clock, issuer=settings.token_issuer, audience=settings.token_audience,
-                subject=settings.dev_admin_id, org_id=settings.dev_org_id, role="admin",
-                ttl=settings.access_token_ttl),
             "probe_services": lambda: probe({s: settings.service_url(s) for s in config.SERVICES}),
             "forward": forwarder.forward,
+            # organizations and staff
+            "create_organization": lambda command: organizations.create_organization(command, new_uow(), clock),
+            "create_user": lambda command: organizations.create_user(command, new_uow(), passwords, clock),
+            "get_organization": lambda org_id: organizations.get_organization(org_id, new_uow()),
+            "update_organization": lambda org_id, **changes: organizations.update_organization(
+                org_id, new_uow(), **changes),
+            "list_users": lambda org_id, limit, after: users.list_users(org_id, limit, after, new_uow()),
+            "get_user": lambda org_id, user_id: users.get_user(org_id, user_id, new_uow()),
+            "update_user": lambda org_id, user_id, **changes: users.update_user(
+                org_id, user_id, new_uow(), clock, **changes),
+            "deactivate_user": lambda org_id, user_id: users.deactivate_user(org_id, user_id, new_uow(), clock),
+            "seed_demo": lambda password: demo.seed_demo(password, config.DEMO_ORG_ID, config.DEMO_ADMIN_ID,
+                                                         new_uow, passwords, clock),
+            # sessions and credentials
+            "login": lambda email, password: sessions.login(email, password, new_uow(), passwords, tokens,
+                                                            policy, clock),
+            "refresh": lambda raw: sessions.refresh(raw, new_uow(), tokens, policy, clock),
+            "logout": lambda raw: sessions.logout(raw, new_uow(), clock),
+            "create_api_key": lambda org_id, name, scopes, created_by: api_keys.create_api_key(
+                org_id, name, scopes, created_by, new_uow(), clock),
+            "list_api_keys": lambda org_id: api_keys.list_api_keys(org_id, new_uow()),
+            "revoke_api_key": lambda org_id, key_id: api_keys.revoke_api_key(org_id, key_id, new_uow(), clock),
+            "exchange_api_key": lambda value: api_keys.exchange_api_key(value, new_uow(), tokens, clock),
+            "issue_portal_token": lambda principal_id: portal_principals.issue_portal_token(
+                principal_id, new_uow(), tokens),
+            # tenant routing
+            "org_cell": lambda org_id: routing.org_cell(org_id, new_uow()),
+            "portal_target": lambda host, path: routing.portal_target(host, path, settings.portal_domain, new_uow()),
+            "custom_domain_org": lambda host: routing.custom_domain_org(host, new_uow()),
+            "base_url": cells.base_url,
+            "claim_domain": lambda org_id, domain: custom_domains.claim_domain(org_id, domain, new_uow(), clock),
+            "list_domains": lambda org_id: custom_domains.list_domains(org_id, new_uow()),
+            "verify_domain": lambda org_id, domain: custom_domains.verify_domain(org_id, domain, new_uow(), dns, clock),
+            "release_domain": lambda org_id, domain: custom_domains.release_domain(org_id, domain, new_uow()),
         },
     )
-

@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import dataclasses
+import json
 from pathlib import Path
 
-from stitch.common.settings import ServiceSettings, load_settings
+from stitch.common.settings import ServiceSettings, SettingsError, load_settings
 
 SERVICE = "gateway"
 SERVICE_ROOT = Path(__file__).resolve().parents[3]
 SERVICES = ("templates", "accounts", "workflows", "portal", "connectors")
 DEMO_ORG_ID = "00000000-0000-4000-8000-00000000d3e0"  # fixed, so every process agrees on the demo org
-DEV_ADMIN_ID = "00000000-0000-4000-8000-0000000ad300"
+DEMO_ADMIN_ID = "00000000-0000-4000-8000-0000000ad300"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -24,12 +25,30 @@ class Settings(ServiceSettings):
     connectors_url: str = "http://127.0.0.1:8105"
     signing_key_file: Path | None = None  # default: <var_dir>/gateway/signing-key.json (created on first start)
     access_token_ttl: int = 900  # seconds; DESIGN §4 caps access tokens at 15 minutes
+    api_key_token_ttl: int = 60  # the token minted per API-key request; short, so revocation is immediate
+    portal_audience: str = "stitch-portal"
+    refresh_idle_days: int = 7
+    refresh_absolute_days: int = 30
+    key_publish_lead: int = 600  # a new signing key is in the JWKS this long (> services' 300 s cache) before use
     proxy_timeout: float = 30.0
-    dev_org_id: str = DEMO_ORG_ID
-    dev_admin_id: str = DEV_ADMIN_ID
+    portal_domain: str = ""  # e.g. portal.example.com: <slug>.portal.example.com serves that org's portal
+    # Other cells of the route table, as JSON: {"eu-2": {"templates": "http://…", "accounts": …}}.
+    # Orgs whose route names no other cell are served by this gateway's own service URLs.
+    cells: str = ""
 
     def service_url(self, service: str) -> str:
         return getattr(self, f"{service}_url").rstrip("/")
+
+    def other_cells(self) -> dict[str, dict[str, str]]:
+        if not self.cells.strip():
+            return {}
+        try:
+            cells = json.loads(self.cells)
+            if not all(isinstance(urls, dict) for urls in cells.values()):
+                raise ValueError("each cell maps service names to URLs")
+        except (ValueError, AttributeError) as exc:
+            raise SettingsError(f"STITCH_CELLS: {exc}") from exc
+        return cells
 
     @property
     def key_file(self) -> Path:

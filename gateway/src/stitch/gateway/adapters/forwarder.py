@@ -25,14 +25,19 @@ class Forwarder:
         self._session.trust_env = False  # never route service traffic through an ambient proxy
         self._timeout = timeout
 
-    def forward(self, base_url: str, incoming: Request) -> Response:
+    def forward(self, base_url: str, incoming: Request, *, path: str | None = None,
+                authorization: str | None = None) -> Response:
+        """Send ``incoming`` to ``base_url`` (at ``path`` if the gateway rewrote it), with
+        ``authorization`` in place of the caller's (a token minted for an API key)."""
         headers = {name: incoming.headers[name] for name in PASSED_REQUEST_HEADERS if name in incoming.headers}
+        if authorization is not None:
+            headers["Authorization"] = authorization
         headers["X-Request-Id"] = context.request_id.get() or context.new_id()
         headers["X-Correlation-Id"] = context.correlation_id.get() or headers["X-Request-Id"]
         headers["traceparent"] = context.child_traceparent(context.traceparent.get())
         try:
             upstream = self._session.request(
-                incoming.method, f"{base_url}{incoming.path}", params=incoming.query_string,
+                incoming.method, f"{base_url}{path or incoming.path}", params=incoming.query_string,
                 data=incoming.get_data(cache=False), headers=headers, allow_redirects=False,
                 timeout=(2.0, self._timeout),
             )

@@ -1,31 +1,33 @@
-"""The gateway HTTP app: token checks at the edge, routing to services, JWKS, ops health."""
+"""The gateway HTTP app: the edge (who is calling, for which org), routing to the org's cell,
+the gateway's own API (sign-in, users, API keys, domains), JWKS and ops health."""
 
 from __future__ import annotations
 
 from flask import Flask, Response, g, jsonify, render_template_string, request
 from flask.views import MethodView
 from flask_smorest import Blueprint
-from marshmallow import Schema, fields
 
 from stitch.common.http.app import create_base_app
-from stitch.common.http.auth import current_principal
+from stitch.common.http.auth import CHALLENGE, current_principal
 from stitch.common.http.problems import Problem
+from stitch.common.permissions import Capability
 from stitch.common.runtime import ServiceRuntime
 from stitch.common.tokens import TokenError
 from stitch.gateway import config
 from stitch.gateway.adapters.forwarder import ServiceUnavailable
+from stitch.gateway.adapters.ttl_cache import TtlCache
+from stitch.gateway.application.api_keys import InvalidApiKey
 from stitch.gateway.application.health import suite_health
 from stitch.gateway.application.routes import is_public
+from stitch.gateway.application.routing import PortalTarget, UnknownCell, is_portal_request
 from stitch.gateway.bootstrap import bootstrap
+from stitch.gateway.domain.credentials import looks_like_api_key
+from stitch.gateway.domain.identity import IdentityConflict, InvalidIdentity
+from stitch.gateway.entrypoints import admin_views, auth_views
 from stitch.gateway.entrypoints.ops_page import OPS_PAGE
 
 PREFIX = "/api/gateway"
-
-
-class TokenOut(Schema):
-    access_token = fields.String()
-    token_type = fields.String()
-    expires_in = fields.Integer()
+CUSTOM_DOMAIN_TTL = 30.0  # seconds a verified (or unknown) host is remembered
 
 
 def create_app(runtime: ServiceRuntime | None = None) -> Flask:
@@ -33,39 +35,46 @@ def create_app(runtime: ServiceRuntime | None = None) -> Flask:
     settings, use = runtime.settings, runtime.use_cases
     app, api = create_base_app("gateway", title="Stitch gateway", api_prefix=PREFIX,
                                checks=runtime.readiness_checks(), verifier=runtime.verifier)
+    _register_error_handlers(app)
     dev = settings.env == "dev"
+    custom_domains: TtlCache[str, object] = TtlCache(CUSTOM_DOMAIN_TTL)
+
+    def portal_target() -> PortalTarget | None:
+        if is_portal_request(request.host, request.path, settings.portal_domain):
+            target = use["portal_target"](request.host, request.path)
+            if target is None:
+                raise Problem(404, "Not Found", "there is no portal at this address")
+            return target
+        org = custom_domains.get_or_load(request.host.lower(), use["custom_domain_org"])
+        return PortalTarget(org, f"/portal/{org.slug}{request.path}") if org else None
 
     @app.before_request
-    def _edge_authentication() -> None:
+    def _edge():
+        if request.path in ("/healthz", "/readyz", "/metrics"):
+            return None  # the process's own probes answer on any host
+        if (target := portal_target()) is not None:
+            # Customers' pages and magic links are public here; the portal verifies their tokens.
+            return _forward(runtime, target.org.cell, "portal", path=target.path)
         if not is_public(request.path, dev):
-            current_principal()  # 401 problem unless the token verifies
+            _authenticate(runtime)
+        return None
 
     @app.get("/.well-known/jwks.json")
     def jwks() -> Response:
         response = jsonify(use["jwks"]())
-        response.headers["Cache-Control"] = "public, max-age=300"
+        response.headers["Cache-Control"] = "public, max-age=300"  # services refetch on an unknown kid
         return response
 
     @app.route("/api/<service>/<path:rest>", methods=["GET", "POST", "PUT", "PATCH", "DELETE"])
     def route_to_service(service: str, rest: str) -> Response:
         if service not in config.SERVICES:
             raise Problem(404, "Not Found", f"no API named {service!r}")
-        try:
-            return use["forward"](settings.service_url(service), request)
-        except ServiceUnavailable as exc:
-            raise Problem(502, "Bad Gateway", f"the {service} service did not answer") from exc
+        cell = use["org_cell"](current_principal().org_id)
+        if cell is None:  # a valid signature for an org that no longer exists
+            raise Problem(401, "Unauthorized", "the token's organization is unknown", headers=CHALLENGE)
+        return _forward(runtime, cell, service, authorization=g.get("minted_authorization"))
 
     blueprint = Blueprint("gateway", __name__, description="Gateway operations")
-
-    @blueprint.route("/auth/dev/token")
-    class DevToken(MethodView):
-        @blueprint.response(200, TokenOut)
-        @blueprint.doc(security=[])
-        def post(self):
-            """Development login: a token for the seeded demo admin (dev mode only)."""
-            if not dev:
-                raise Problem(404, "Not Found", "development login is disabled")
-            return use["issue_dev_token"]()
 
     @blueprint.route("/ops/health")
     class OpsHealth(MethodView):
@@ -73,14 +82,48 @@ def create_app(runtime: ServiceRuntime | None = None) -> Flask:
         def get(self):
             """Readiness of the gateway and every service: statuses for anyone, details for admins."""
             probes = {"gateway": _own_readiness(app), **use["probe_services"]()}
-            body = suite_health(probes, with_details=_is_admin())
+            body = suite_health(probes, with_details=_may_see_details())
             status = 200 if body["status"] == "ready" else 503
             if request.accept_mimetypes.best_match(["application/json", "text/html"]) == "text/html":
                 return render_template_string(OPS_PAGE, health=body), status
             return jsonify(body), status
 
     api.register_blueprint(blueprint)
+    api.register_blueprint(auth_views.blueprint(runtime))
+    api.register_blueprint(admin_views.blueprint(runtime, PREFIX))
     return app
+
+
+def _authenticate(runtime: ServiceRuntime) -> None:
+    """A bearer JWT is verified; an API key is exchanged for a one-minute token that is verified
+    the same way and forwarded in its place, so services only ever see JWTs."""
+    scheme, _, value = request.headers.get("Authorization", "").partition(" ")
+    value = value.strip()
+    if scheme.lower() == "bearer" and looks_like_api_key(value):
+        try:
+            minted = runtime.use_cases["exchange_api_key"](value)["access_token"]
+        except InvalidApiKey:
+            raise Problem(401, "Unauthorized", "the API key is not valid", headers=CHALLENGE) from None
+        g.minted_authorization = f"Bearer {minted}"
+        g.principal = runtime.verifier.verify(minted)
+        return
+    current_principal()  # 401 problem unless the token verifies
+
+
+def _forward(runtime: ServiceRuntime, cell: str, service: str, **options) -> Response:
+    try:
+        base_url = runtime.use_cases["base_url"](cell, service)
+        return runtime.use_cases["forward"](base_url, request, **options)
+    except UnknownCell as exc:
+        raise Problem(503, "Service Unavailable", "this organization's cell is not reachable from here") from exc
+    except ServiceUnavailable as exc:
+        raise Problem(502, "Bad Gateway", f"the {service} service did not answer") from exc
+
+
+def _register_error_handlers(app: Flask) -> None:
+    app.register_error_handler(InvalidIdentity, lambda e: Problem(
+        422, "Request is not valid", str(e), errors=[{"name": f"json.{e.field}", "reason": e.rule}]).as_response())
+    app.register_error_handler(IdentityConflict, lambda e: Problem(409, "Conflict", str(e)).as_response())
 
 
 def _own_readiness(app: Flask) -> dict:
@@ -89,11 +132,11 @@ def _own_readiness(app: Flask) -> dict:
     return {"status": body["status"], "checks": body["checks"]}
 
 
-def _is_admin() -> bool:
+def _may_see_details() -> bool:
     if not request.headers.get("Authorization"):
         return False
     try:
-        return current_principal().role == "admin"
+        return current_principal().can(Capability.MANAGE_SETTINGS)
     except (Problem, TokenError):
         g.pop("principal", None)
         return False

@@ -72,10 +72,15 @@ class Envelope:
         return cls(**{k: v for k, v in body.items() if k in known} | {"data": body.get("data", {})})
 
 
-def new_event(service: str, event_type: str, data: dict[str, Any], org_id: str | None) -> Envelope:
-    """Build an envelope for an event raised now, inheriting the current correlation context."""
-    if not _TYPE.match(event_type) or not event_type.startswith(f"{service}."):
-        raise ValueError(f"{event_type!r} must be '{service}.<name>.v<n>'")
+def new_event(service: str, event_type: str, data: dict[str, Any], org_id: str | None,
+              namespace: str | None = None) -> Envelope:
+    """Build an envelope for an event raised now, inheriting the current correlation context.
+
+    Event types start with the producer's namespace: its service name, unless it publishes
+    under another (the gateway's events are ``identity.*``, DESIGN §1)."""
+    namespace = namespace or service
+    if not _TYPE.match(event_type) or not event_type.startswith(f"{namespace}."):
+        raise ValueError(f"{event_type!r} must be '{namespace}.<name>.v<n>'")
     event_id = str(uuid.uuid4())
     return Envelope(
         id=event_id,

@@ -34,6 +34,8 @@ def _set_org_for_rls(session: Session, _transaction, connection) -> None:
 
 
 class SqlUnitOfWork:
+    event_namespace: str | None = None  # the first part of the event types it publishes; default: service
+
     def __init__(self, session_factory: sessionmaker[Session], metadata: MetaData, service: str) -> None:
         self._session_factory = session_factory
         self._outbox = metadata.tables["outbox"]
@@ -58,7 +60,7 @@ class SqlUnitOfWork:
             self.session.execute(select(func.set_config("app.org_id", org_id or "", True)))
 
     def publish(self, event_type: str, data: dict[str, Any]) -> Envelope:
-        envelope = new_event(self.service, event_type, data, self.org_id)
+        envelope = new_event(self.service, event_type, data, self.org_id, self.event_namespace)
         self.session.execute(
             insert(self._outbox).values(
                 id=envelope.id,

@@ -11,7 +11,7 @@ from flask import current_app, g, request
 from stitch.common.http.problems import Problem
 from stitch.common.tokens import Principal, TokenError, TokenVerifier
 
-_CHALLENGE = {"WWW-Authenticate": "Bearer"}  # a 401 must name the scheme (RFC 9110 §15.5.2)
+CHALLENGE = {"WWW-Authenticate": "Bearer"}  # a 401 must name the scheme (RFC 9110 §15.5.2)
 BEARER_SCHEME = {"bearerAuth": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}}
 
 
@@ -27,11 +27,11 @@ def authenticate(verifier: TokenVerifier) -> Principal:
     header = request.headers.get("Authorization", "")
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
-        raise Problem(401, "Unauthorized", "a bearer token is required", headers=_CHALLENGE)
+        raise Problem(401, "Unauthorized", "a bearer token is required", headers=CHALLENGE)
     try:
         return verifier.verify(token.strip())
     except TokenError as exc:
-        raise Problem(401, "Unauthorized", str(exc), headers=_CHALLENGE) from exc
+        raise Problem(401, "Unauthorized", str(exc), headers=CHALLENGE) from exc
 
 
 def requires_auth(capability: str | None = None) -> Callable:

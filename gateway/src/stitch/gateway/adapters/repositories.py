@@ -1,0 +1,142 @@
+"""SQL repositories of the identity store. Every tenant query names its org in the WHERE clause:
+these tables are exempt from RLS (see tables.py), so the code is the isolation here."""
+
+from __future__ import annotations
+
+import dataclasses
+from datetime import datetime
+from typing import Any, Generic, TypeVar
+
+from sqlalchemy import Table, and_, insert, select, update
+from sqlalchemy.orm import Session
+
+from stitch.gateway.adapters import tables as t
+from stitch.gateway.domain.credentials import ApiKey, RefreshToken
+from stitch.gateway.domain.custom_domain import CustomDomain
+from stitch.gateway.domain.identity import Organization, User
+from stitch.gateway.domain.portal_principal import PortalPrincipal
+
+R = TypeVar("R")
+
+
+class _Records(Generic[R]):
+    """Dataclass ⇄ row for one table whose columns are the dataclass's fields."""
+
+    def __init__(self, session: Session, table: Table, record: type[R], key: str = "id") -> None:
+        self._session, self._table, self._record, self._key = session, table, record, key
+
+    def add(self, item: R) -> None:
+        self._session.execute(insert(self._table).values(dataclasses.asdict(item)))
+
+    def save(self, item: R) -> None:
+        values = dataclasses.asdict(item)
+        self._session.execute(update(self._table).where(self._table.c[self._key] == values[self._key])
+                              .values(values))
+
+    def one(self, *where: Any) -> R | None:
+        row = self._session.execute(select(self._table).where(*where)).first()
+        return self._record(**row._mapping) if row else None
+
+    def many(self, *where: Any, order_by: Any = None, limit: int | None = None) -> list[R]:
+        query = select(self._table).where(*where)
+        if order_by is not None:
+            query = query.order_by(order_by)
+        if limit is not None:
+            query = query.limit(limit)
+        return [self._record(**row._mapping) for row in self._session.execute(query)]
+
+
+class SqlOrganizations(_Records[Organization]):
+    def __init__(self, session: Session) -> None:
+        super().__init__(session, t.organizations, Organization)
+
+    def get(self, org_id: str) -> Organization | None:
+        return self.one(t.organizations.c.id == org_id)
+
+    def by_slug(self, slug: str) -> Organization | None:
+        return self.one(t.organizations.c.slug == slug)
+
+    def by_custom_domain(self, domain: str) -> Organization | None:
+        return self.one(t.organizations.c.id == select(t.custom_domains.c.org_id).where(
+            t.custom_domains.c.domain == domain, t.custom_domains.c.verified_at.is_not(None)).scalar_subquery())
+
+
+class SqlUsers(_Records[User]):
+    def __init__(self, session: Session) -> None:
+        super().__init__(session, t.users, User)
+
+    def get(self, org_id: str, user_id: str) -> User | None:
+        return self.one(t.users.c.org_id == org_id, t.users.c.id == user_id)
+
+    def by_email(self, email: str) -> User | None:
+        return self.one(t.users.c.email == email)
+
+    def of_org(self, org_id: str, limit: int | None = None, after: str | None = None) -> list[User]:
+        where = [t.users.c.org_id == org_id]
+        if after is not None:
+            where.append(t.users.c.email > after)  # keyset on email: unique and how admins read the list
+        return self.many(*where, order_by=t.users.c.email, limit=limit)
+
+
+class SqlRefreshTokens(_Records[RefreshToken]):
+    def __init__(self, session: Session) -> None:
+        super().__init__(session, t.refresh_tokens, RefreshToken)
+
+    def by_hash(self, token_hash: str) -> RefreshToken | None:
+        return self.one(t.refresh_tokens.c.token_hash == token_hash)
+
+    def claim(self, token_id: str, now: datetime) -> bool:
+        # One UPDATE decides a race between two uses of the same token: only one sees rowcount 1.
+        result = self._session.execute(update(t.refresh_tokens).where(
+            t.refresh_tokens.c.id == token_id, t.refresh_tokens.c.used_at.is_(None),
+            t.refresh_tokens.c.revoked_at.is_(None)).values(used_at=now))
+        return result.rowcount == 1
+
+    def revoke_family(self, family_id: str, now: datetime) -> None:
+        self._revoke(t.refresh_tokens.c.family_id == family_id, now)
+
+    def revoke_subject(self, subject_id: str, now: datetime) -> None:
+        self._revoke(t.refresh_tokens.c.subject_id == subject_id, now)
+
+    def _revoke(self, where: Any, now: datetime) -> None:
+        self._session.execute(update(t.refresh_tokens).where(
+            and_(where, t.refresh_tokens.c.revoked_at.is_(None))).values(revoked_at=now))
+
+
+class SqlApiKeys(_Records[ApiKey]):
+    def __init__(self, session: Session) -> None:
+        super().__init__(session, t.api_keys, ApiKey)
+
+    def by_prefix(self, prefix: str) -> ApiKey | None:
+        return self.one(t.api_keys.c.prefix == prefix)
+
+    def of_org(self, org_id: str) -> list[ApiKey]:
+        return self.many(t.api_keys.c.org_id == org_id, order_by=t.api_keys.c.created_at)
+
+    def touch(self, key_id: str, now: datetime) -> None:
+        self._session.execute(update(t.api_keys).where(t.api_keys.c.id == key_id).values(last_used_at=now))
+
+
+class SqlPortalPrincipals(_Records[PortalPrincipal]):
+    def __init__(self, session: Session) -> None:
+        super().__init__(session, t.portal_principals, PortalPrincipal)
+
+    def by_contact(self, org_id: str, contact_id: str) -> PortalPrincipal | None:
+        return self.one(t.portal_principals.c.org_id == org_id, t.portal_principals.c.contact_id == contact_id)
+
+    def get(self, principal_id: str) -> PortalPrincipal | None:
+        return self.one(t.portal_principals.c.id == principal_id)
+
+
+class SqlCustomDomains(_Records[CustomDomain]):
+    def __init__(self, session: Session) -> None:
+        super().__init__(session, t.custom_domains, CustomDomain, key="domain")
+
+    def get(self, domain: str) -> CustomDomain | None:
+        return self.one(t.custom_domains.c.domain == domain)
+
+    def of_org(self, org_id: str) -> list[CustomDomain]:
+        return self.many(t.custom_domains.c.org_id == org_id, order_by=t.custom_domains.c.domain)
+
+    def remove(self, domain: str) -> None:
+        self._session.execute(t.custom_domains.delete().where(t.custom_domains.c.domain == domain))
