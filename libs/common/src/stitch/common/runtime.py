@@ -46,7 +46,8 @@ class ServiceRuntime:
         return broker.connect(self.settings, **kwargs)
 
     def migrate(self) -> None:
-        upgrade(self.service_root, self.settings.sqlalchemy_url)
+        """Run the Alembic history as the owner role; grant the runtime role (DESIGN §4)."""
+        upgrade(self.service_root, self.settings.migrate_sqlalchemy_url, runtime_url=self.settings.sqlalchemy_url)
 
     def declare_topology(self) -> None:
         with self.connect() as connection:

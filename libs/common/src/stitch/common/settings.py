@@ -26,6 +26,9 @@ class ServiceSettings:
     env: str = "dev"  # "dev" enables development-only routes (dev mailbox, dev login)
     var_dir: Path = Path("var")
     database_url: str = ""  # empty → SQLite file under var_dir
+    # The role that owns the schema and runs migrations (DESIGN §4); empty → database_url. The
+    # processes connect with database_url as a role that owns nothing; migrate grants it what it needs.
+    migrate_database_url: str = ""
     broker_url: str = "filesystem://"
     broker_prefix: str = ""  # prefixes exchange and queue names, so test runs never collide
     http_host: str = "127.0.0.1"
@@ -47,6 +50,10 @@ class ServiceSettings:
         if self.database_url:
             return self.database_url
         return f"sqlite:///{(self.var_dir / 'db' / f'{self.service}.sqlite').resolve()}"
+
+    @property
+    def migrate_sqlalchemy_url(self) -> str:
+        return self.migrate_database_url or self.sqlalchemy_url
 
 
 def load_settings(cls: type[T], service: str, environ: Mapping[str, str] | None = None, **overrides: Any) -> T:

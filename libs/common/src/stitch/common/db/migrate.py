@@ -13,6 +13,7 @@ from alembic.config import Config
 from sqlalchemy import MetaData
 
 from stitch.common.db.engine import make_engine
+from stitch.common.db.grants import grant_runtime_role
 
 
 def alembic_config(service_root: Path, database_url: str) -> Config:
@@ -22,8 +23,13 @@ def alembic_config(service_root: Path, database_url: str) -> Config:
     return config
 
 
-def upgrade(service_root: Path, database_url: str, revision: str = "head") -> None:
+def upgrade(service_root: Path, database_url: str, revision: str = "head", *,
+            runtime_url: str | None = None) -> None:
+    """Upgrade as the owner (``database_url``), then grant the runtime role what it needs when
+    ``runtime_url`` connects as another role (PostgreSQL; see :mod:`stitch.common.db.grants`)."""
     command.upgrade(alembic_config(service_root, database_url), revision)
+    if runtime_url is not None:
+        grant_runtime_role(database_url, runtime_url)
 
 
 def run_env(metadata: MetaData) -> None:
