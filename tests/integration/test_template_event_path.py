@@ -5,7 +5,10 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select, text
 
+from stitch.accounts.adapters import tables as accounts_tables
+from stitch.common.testing.rls import role_findings, table_findings, tenant_tables
 from stitch.common.testing.waiting import eventually
+from stitch.templates.adapters import tables as templates_tables
 from stitch.templates.application.templates import CreateTemplate
 
 pytestmark = pytest.mark.integration
@@ -44,12 +47,15 @@ def test_event_redelivered_by_the_relay_is_recorded_once(pair):
     assert len(settled()) == 1 and catalog(pair, ORG) == ["Once only"]
 
 
-def test_tenant_tables_have_forced_row_level_security(pair):
-    for runtime, table in ((pair.templates, "templates"), (pair.accounts, "template_catalog")):
-        with runtime.engine.connect() as db:
-            enabled, forced = db.execute(text(
-                "SELECT relrowsecurity, relforcerowsecurity FROM pg_class WHERE relname = :t"), {"t": table}).one()
-        assert enabled and forced, table
+def test_services_run_as_the_app_role_under_forced_row_level_security(pair):
+    """The pair above really runs under RLS; test_row_level_security.py checks every service in depth."""
+    for runtime, db, tables in ((pair.templates, pair.templates_db, templates_tables),
+                                (pair.accounts, pair.accounts_db, accounts_tables)):
+        with runtime.engine.connect() as connection:
+            assert connection.execute(text("SELECT current_user")).scalar() == db.app_role
+            assert table_findings(connection, tables.RLS_EXEMPT) == []
+            assert role_findings(connection, db.app_role) == []
+            assert tenant_tables(connection, tables.RLS_EXEMPT)  # not vacuous: there is a table to check
 
 
 def _queue_drained(pair) -> bool:
