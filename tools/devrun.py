@@ -40,8 +40,9 @@ def main() -> int:
         if not _wait_ready(gateway, children, stopping, timeout=120):
             print("stitch: the suite did not become ready; see var/log/*.log", file=sys.stderr)
             return 1
-        token = _seed(gateway)
-        _banner(gateway, token, var)
+        login = _seed_demo_org(env)
+        token = _seed(gateway, login)
+        _banner(gateway, token, login, var)
         while not stopping.is_set():
             for name, child in children.items():
                 if child.poll() is not None:
@@ -102,9 +103,17 @@ def _call(method: str, url: str, token: str | None = None, body: dict | None = N
         return json.load(response)
 
 
-def _seed(gateway: str) -> str:
+def _seed_demo_org(env: dict) -> dict:
+    """The demo organization and its admin (idempotent): the gateway's own admin command."""
+    done = subprocess.run([sys.executable, "-m", "stitch.gateway.entrypoints.cli", "seed-demo"], env=env,
+                          capture_output=True, text=True, timeout=60, check=True)
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def _seed(gateway: str, login: dict) -> str:
     """The demo organization's admin signs in and creates the demo templates once."""
-    token = _call("POST", f"{gateway}/auth/dev/token")["access_token"]
+    token = _call("POST", f"{gateway}/auth/login",
+                  body={"email": login["email"], "password": login["password"], "session": "token"})["access_token"]
     existing = {t["name"] for t in _call("GET", f"{gateway}/api/templates/templates?limit=200", token)["items"]}
     for name in DEMO_TEMPLATES:
         if name not in existing:
@@ -112,16 +121,18 @@ def _seed(gateway: str) -> str:
     return token
 
 
-def _banner(gateway: str, token: str, var: Path) -> None:
+def _banner(gateway: str, token: str, login: dict, var: Path) -> None:
     print(f"""
   Stitch is running  ·  {gateway}
   ─────────────────────────────────────────────────────────────────────────────
   Suite health     {gateway}/ops/health
   API docs         {gateway}/api/templates/docs   (and /api/<service>/docs)
-  Dev login        curl -X POST {gateway}/auth/dev/token   (demo org admin; 15-minute token)
+  Demo login       {login["email"]}  /  {login["password"]}   (organization "demo", admin)
   Logs and data    {var}
   Try it:
-    TOKEN=$(curl -s -X POST {gateway}/auth/dev/token | python3 -c 'import json,sys;print(json.load(sys.stdin)["access_token"])')
+    TOKEN=$(curl -s -H 'Content-Type: application/json' \\
+         -d '{{"email":"{login["email"]}","password":"{login["password"]}","session":"token"}}' \\
+         {gateway}/auth/login | python3 -c 'import json,sys;print(json.load(sys.stdin)["access_token"])')
     curl -s -H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/json' \\
          -d '{{"name":"My first template"}}' {gateway}/api/templates/templates
     curl -s -H "Authorization: Bearer $TOKEN" {gateway}/api/accounts/template-catalog

@@ -35,7 +35,8 @@ def free_ports(count: int) -> list[int]:
 @pytest.fixture(scope="module")
 def suite(tmp_path_factory):
     ports = dict(zip(PARTS, free_ports(len(PARTS)), strict=True))
-    env = {**os.environ, "STITCH_VAR_DIR": str(tmp_path_factory.mktemp("var")),
+    var_dir = tmp_path_factory.mktemp("var")
+    env = {**os.environ, "STITCH_VAR_DIR": str(var_dir),
            **{f"STITCH_{name.upper()}_PORT": str(port) for name, port in ports.items()}}
     for name in list(env):  # the suite must not pick up test-run settings
         if name.startswith("STITCH_") and name.endswith(("_URL", "DATABASE_URL")):
@@ -44,7 +45,7 @@ def suite(tmp_path_factory):
                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     gateway = f"http://127.0.0.1:{ports['gateway']}"
     try:
-        yield process, gateway, ports
+        yield process, gateway, ports, var_dir
     finally:
         if process.poll() is None:
             process.kill()
@@ -59,13 +60,21 @@ def health(gateway: str) -> dict | None:
 
 
 def test_suite_boots_and_an_event_crosses_processes(suite):
-    process, gateway, _ports = suite
+    process, gateway, _ports, var_dir = suite
     ready = eventually(lambda: (h := health(gateway)) and h["status"] == "ready" and h, timeout=120,
                        interval=0.5, what="every part ready")
     assert set(ready["services"]) == set(PARTS)
     assert all(part == {"status": "ready"} for part in ready["services"].values())  # no details anonymously
 
-    token = requests.post(f"{gateway}/auth/dev/token", timeout=5).json()["access_token"]
+    def sign_in() -> str | None:  # the supervisor seeds the demo admin once the suite is ready
+        password_file = var_dir / "gateway" / "demo-admin-password"
+        if not password_file.exists():
+            return None
+        response = requests.post(f"{gateway}/auth/login", timeout=5, json={
+            "email": "admin@demo.stitch.test", "password": password_file.read_text().strip()})
+        return response.json()["access_token"] if response.status_code == 200 else None
+
+    token = eventually(sign_in, timeout=60, what="the demo admin can sign in")
     auth = {"Authorization": f"Bearer {token}"}
     detailed = requests.get(f"{gateway}/ops/health", headers=auth, timeout=5).json()
     assert "database" in detailed["services"]["accounts"]["checks"]
@@ -88,12 +97,13 @@ def test_suite_boots_and_an_event_crosses_processes(suite):
 
 
 def test_ctrl_c_stops_every_process(suite):
-    process, gateway, ports = suite
+    process, gateway, ports, _var_dir = suite
     eventually(lambda: (h := health(gateway)) and h["status"] == "ready", timeout=120, interval=0.5)
     process.send_signal(signal.SIGINT)
     output, _ = process.communicate(timeout=30)
     assert process.returncode == 0, output
     assert "Stitch is running" in output and "stitch: stopped" in output
+    assert "admin@demo.stitch.test" in output  # the banner prints the demo login
     for port in ports.values():
         with pytest.raises(OSError):
             socket.create_connection(("127.0.0.1", port), timeout=1).close()

@@ -3,10 +3,12 @@
 import threading
 
 import pytest
+from argon2 import PasswordHasher
 from werkzeug.serving import make_server
 
 from stitch.common.tokens import JwksSource, TokenVerifier
 from stitch.gateway import config as gateway_config
+from stitch.gateway.adapters.passwords import Argon2Passwords
 from stitch.gateway.bootstrap import bootstrap as gateway_bootstrap
 from stitch.gateway.entrypoints.http import create_app as gateway_app
 from stitch.templates import config as templates_config
@@ -16,24 +18,40 @@ from stitch.templates.entrypoints.http import create_app as templates_app
 pytestmark = pytest.mark.e2e
 
 
+PASSWORD = "correct horse battery staple"
+
+
+def _gateway_runtime(tmp_path, **settings):
+    """The gateway on its migrated SQLite store, with a demo org whose admin can sign in."""
+    runtime = gateway_bootstrap(gateway_config.load(var_dir=tmp_path, broker_url="memory://", **settings),
+                                passwords=Argon2Passwords(PasswordHasher(time_cost=1, memory_cost=64, parallelism=1)))
+    runtime.migrate()
+    runtime.use_cases["seed_demo"](PASSWORD)
+    return runtime
+
+
+def _sign_in(client):
+    response = client.post("/auth/login", json={"email": "admin@demo.stitch.test", "password": PASSWORD})
+    return response.get_json()["access_token"]
+
+
 @pytest.fixture
 def gateway(tmp_path):
-    gw_runtime = gateway_bootstrap(gateway_config.load(var_dir=tmp_path, broker_url="memory://"))
+    gw_runtime = _gateway_runtime(tmp_path)
     verifier = TokenVerifier(JwksSource.static(gw_runtime.use_cases["jwks"]()), "stitch", "stitch")
     templates = templates_bootstrap(templates_config.load(var_dir=tmp_path, broker_url="memory://"),
                                     verifier=verifier)
     templates.migrate()
     server = make_server("127.0.0.1", 0, templates_app(templates), threaded=True)
     threading.Thread(target=server.serve_forever, daemon=True).start()
-    gw_runtime = gateway_bootstrap(gateway_config.load(var_dir=tmp_path, broker_url="memory://",
-                                                       templates_url=f"http://127.0.0.1:{server.port}"))
+    gw_runtime = _gateway_runtime(tmp_path, templates_url=f"http://127.0.0.1:{server.port}")
     yield gateway_app(gw_runtime).test_client()
     server.shutdown()
     templates.engine.dispose()
 
 
 def test_a_request_travels_through_the_gateway_with_ids(gateway):
-    token = gateway.post("/auth/dev/token").get_json()["access_token"]
+    token = _sign_in(gateway)
     auth = {"Authorization": f"Bearer {token}", "X-Request-Id": "req-from-client"}
     created = gateway.post("/api/templates/templates", json={"name": "Through the gateway"}, headers=auth)
     assert created.status_code == 201, created.get_data(as_text=True)
@@ -45,9 +63,7 @@ def test_a_request_travels_through_the_gateway_with_ids(gateway):
 
 
 def test_a_service_that_does_not_answer_is_a_502(tmp_path):
-    runtime = gateway_bootstrap(gateway_config.load(var_dir=tmp_path, broker_url="memory://",
-                                                    accounts_url="http://127.0.0.1:9"))
-    client = gateway_app(runtime).test_client()
-    token = client.post("/auth/dev/token").get_json()["access_token"]
+    client = gateway_app(_gateway_runtime(tmp_path, accounts_url="http://127.0.0.1:9")).test_client()
+    token = _sign_in(client)
     response = client.get("/api/accounts/template-catalog", headers={"Authorization": f"Bearer {token}"})
     assert response.status_code == 502 and response.content_type == "application/problem+json"
