@@ -33,3 +33,10 @@ def test_listing_pages_through_an_organizations_templates(client, test_keys):
 def test_anonymous_requests_are_refused(client):
     response = client.get("/api/templates/templates")
     assert response.status_code == 401 and response.content_type == "application/problem+json"
+
+
+def test_an_api_key_token_without_read_scope_cannot_list(client, test_keys):
+    response = client.get("/api/templates/templates", headers=test_keys.bearer(role="api_key", scope="manage_templates"))
+    assert response.status_code == 403
+    allowed = client.get("/api/templates/templates", headers=test_keys.bearer(role="api_key", scope="read"))
+    assert allowed.status_code == 200

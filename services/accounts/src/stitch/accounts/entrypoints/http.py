@@ -11,6 +11,7 @@ from stitch.accounts.entrypoints.schemas import CatalogPage
 from stitch.common.http.app import create_base_app
 from stitch.common.http.auth import current_principal, requires_auth
 from stitch.common.http.pagination import PageArgs, decode_cursor, page_of
+from stitch.common.permissions import Capability
 from stitch.common.runtime import ServiceRuntime
 
 PREFIX = "/api/accounts"
@@ -30,7 +31,7 @@ def _catalog_blueprint(runtime: ServiceRuntime) -> Blueprint:
 
     @blueprint.route("")
     class TemplateCatalog(MethodView):
-        @requires_auth()
+        @requires_auth(Capability.READ)
         @blueprint.arguments(PageArgs, location="query")
         @blueprint.response(200, CatalogPage)
         def get(self, page):

@@ -37,7 +37,7 @@ def _templates_blueprint(runtime: ServiceRuntime) -> Blueprint:
 
     @blueprint.route("")
     class Templates(MethodView):
-        @requires_auth()
+        @requires_auth(Capability.READ)
         @blueprint.arguments(PageArgs, location="query")
         @blueprint.response(200, TemplatePage)
         def get(self, page):
