@@ -8,7 +8,9 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 
 
-def make_engine(url: str, *, pool_size: int = 5) -> Engine:
+def make_engine(url: str, *, pool_size: int = 5, max_overflow: int | None = None) -> Engine:
+    """An engine for ``url``; on PostgreSQL a pool of ``pool_size`` connections plus up to
+    ``max_overflow`` more under load (default: as many again)."""
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
@@ -19,7 +21,8 @@ def make_engine(url: str, *, pool_size: int = 5) -> Engine:
         # is one real transaction (and writers queue on the busy timeout instead of failing).
         event.listen(engine, "begin", lambda conn: conn.exec_driver_sql("BEGIN IMMEDIATE"))
         return engine
-    return create_engine(url, pool_pre_ping=True, pool_size=pool_size, max_overflow=pool_size)
+    return create_engine(url, pool_pre_ping=True, pool_size=pool_size,
+                         max_overflow=pool_size if max_overflow is None else max_overflow)
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:
