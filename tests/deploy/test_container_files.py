@@ -47,6 +47,7 @@ PROCESSES = {
     "portal": ("api", "consumer", "relay"),
     "connectors": ("api", "worker", "consumer", "relay"),
 }
+OWNER_ROLE, APP_ROLE = "stitch_owner", "stitch_app"  # deploy/compose/postgres-init.sql
 APP_SPEC = re.compile(r"^stitch\.(?P<part>\w+)\.entrypoints\.http:create_app\(\)$")
 CLI_MODULE = re.compile(r"^stitch\.(?P<part>\w+)\.entrypoints\.cli$")
 
@@ -243,8 +244,16 @@ def test_compose_environment_matches_the_parts():
     for name, service in stitch_services(compose).items():
         part, env = service["build"]["args"]["SERVICE"], service["environment"]
         assert env["STITCH_ENV"] == "dev", name  # the dev login of the quick start
+        # DESIGN §4: every process connects as the app role, which owns nothing; only the
+        # migrate one-shot connects as the owner as well, to migrate and grant the app role.
+        assert env["STITCH_DATABASE_URL"].startswith(f"postgresql+psycopg://{APP_ROLE}:"), name
         assert env["STITCH_DATABASE_URL"].endswith(f"@postgres:5432/stitch_{part}"), name
-        assert f"CREATE DATABASE stitch_{part} OWNER stitch;" in init_sql
+        if name.startswith("migrate-"):
+            assert env["STITCH_MIGRATE_DATABASE_URL"] == (
+                f"postgresql+psycopg://{OWNER_ROLE}:{OWNER_ROLE}@postgres:5432/stitch_{part}"), name
+        else:
+            assert "STITCH_MIGRATE_DATABASE_URL" not in env, name
+        assert f"CREATE DATABASE stitch_{part} OWNER {OWNER_ROLE};" in init_sql
         assert int(env["STITCH_HTTP_PORT"]) == PORTS[part], name
         assert env["STITCH_JWKS_URL"] == "http://gateway-api:8080/.well-known/jwks.json", name
         if part == "gateway":
@@ -253,6 +262,10 @@ def test_compose_environment_matches_the_parts():
             for other, port in PORTS.items():
                 if other != "gateway":
                     assert env[f"STITCH_{other.upper()}_URL"] == f"http://{other}-api:{port}"
+    for role in (OWNER_ROLE, APP_ROLE):
+        assert re.search(rf"^CREATE ROLE {role} WITH LOGIN PASSWORD '{role}' NOSUPERUSER NOBYPASSRLS "
+                         r"NOCREATEDB NOCREATEROLE;$", init_sql, re.M), role
+    assert f"TO {APP_ROLE};" in init_sql and f"OWNER {APP_ROLE}" not in init_sql
     declared_volumes = set(compose["volumes"])
     for name, service in compose["services"].items():
         for volume in service.get("volumes", []):
