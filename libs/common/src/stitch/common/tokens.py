@@ -53,9 +53,11 @@ class Principal:
 
 
 class JwksSource:
-    def __init__(self, fetch: Callable[[], dict], ttl: float = 300.0, min_refresh: float = 10.0) -> None:
+    def __init__(self, fetch: Callable[[], dict], ttl: float = 300.0, min_refresh: float = 10.0,
+                 clock: Callable[[], float] | None = None) -> None:
         self._fetch = fetch
         self._ttl, self._min_refresh = ttl, min_refresh
+        self._clock = clock  # a monotonic clock; time.monotonic unless given
         self._keys: KeySet | None = None
         self._fetched_at = 0.0
         self._attempted_at = float("-inf")
@@ -81,7 +83,7 @@ class JwksSource:
 
     def key_set(self, kid: str | None) -> KeySet:
         with self._lock:
-            now = time.monotonic()
+            now = self._now()
             stale = self._keys is None or now - self._fetched_at > self._ttl
             unknown = self._keys is not None and kid is not None and not _has_kid(self._keys, kid)
             # Throttle by the last attempt, not the last success: a failing JWKS endpoint must
@@ -91,11 +93,14 @@ class JwksSource:
                 self._attempted_at = now
                 try:
                     self._keys = KeySet.import_key_set(self._fetch())
-                    self._fetched_at = time.monotonic()
+                    self._fetched_at = self._now()
                 except Exception as exc:
                     if self._keys is None:
                         raise TokenError("signing keys are unavailable") from exc
             return self._keys
+
+    def _now(self) -> float:
+        return self._clock() if self._clock is not None else time.monotonic()
 
 
 def _has_kid(keys: KeySet, kid: str) -> bool:
@@ -103,8 +108,11 @@ def _has_kid(keys: KeySet, kid: str) -> bool:
 
 
 class TokenVerifier:
-    def __init__(self, jwks: JwksSource, issuer: str, audience: str, leeway: int = 30) -> None:
+    def __init__(self, jwks: JwksSource, issuer: str, audience: str, leeway: int = 30,
+                 clock: Callable[[], float] | None = None) -> None:
+        """``clock``: wall-clock seconds since the epoch for exp/nbf/iat (``time.time`` unless given)."""
         self._jwks, self._issuer, self._audience, self._leeway = jwks, issuer, audience, leeway
+        self._now = (lambda: int(clock())) if clock is not None else None  # None: joserfc reads the time
 
     def verify(self, token: str) -> Principal:
         try:
@@ -122,7 +130,8 @@ class TokenVerifier:
         try:
             decoded = jwt.decode(token, keys, algorithms=ALGORITHMS)
             jwt.JWTClaimsRegistry(
-                leeway=self._leeway,
+                now=self._now,
+                leeway=self._leeway,  # also refuses an nbf or iat ahead of now + leeway
                 iss={"essential": True, "value": self._issuer},
                 aud={"essential": True, "value": self._audience},
                 exp={"essential": True},
