@@ -2,6 +2,7 @@ import base64
 import hashlib
 import hmac
 import json
+import time
 import types
 
 import pytest
@@ -28,6 +29,17 @@ def keys() -> TestKeys:
 @pytest.fixture(scope="module")
 def verifier(keys) -> TokenVerifier:
     return keys.verifier()
+
+
+def _forge(keys: TestKeys, header: dict, claims: dict) -> str:
+    """Sign any header with the real key (ES256 by hand: joserfc refuses odd headers)."""
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
+
+    signing_input = f"{_segment(header)}.{_segment(claims)}"
+    r, s = decode_dss_signature(keys.key.raw_value.sign(signing_input.encode(), ec.ECDSA(hashes.SHA256())))
+    return f"{signing_input}.{_b64(r.to_bytes(32, 'big') + s.to_bytes(32, 'big'))}"
 
 
 def _claims(keys: TestKeys) -> dict:
@@ -185,3 +197,74 @@ def test_verifier_uses_rotated_keys(clock):
     assert verifier.verify(old.token()).subject == "user-1"
     clock["t"] += 11
     assert verifier.verify(new.token()).subject == "user-1"
+
+
+# -- explicit typing (RFC 8725 §3.11, RFC 9068) and time claims ------------------------------------
+
+
+@pytest.mark.parametrize("typ", ["at+jwt", "AT+JWT", "application/at+jwt", "Application/AT+JWT"])
+def test_access_token_types_are_accepted(keys, verifier, typ):
+    assert verifier.verify(keys.token(header={"typ": typ})).subject == "user-1"
+
+
+@pytest.mark.parametrize("typ", [None, "JWT", "jwt", "secevent+jwt", "logout+jwt", "at+jwt ", ["at+jwt"], 1])
+def test_other_token_types_are_refused(keys, verifier, typ):
+    header = {"alg": "ES256", "kid": keys.kid, **({} if typ is None else {"typ": typ})}
+    with pytest.raises(TokenError, match="^token is not an access token$"):
+        verifier.verify(_forge(keys, header, _claims(keys)))
+
+
+def test_the_forged_control_token_verifies(keys, verifier):
+    assert verifier.verify(_forge(keys, {"alg": "ES256", "kid": keys.kid, "typ": "at+jwt"}, _claims(keys)))
+
+
+@pytest.mark.parametrize("claim", ["nbf", "iat"])
+def test_a_token_from_the_future_is_refused(keys, verifier, claim):
+    with pytest.raises(TokenError, match="token rejected"):
+        verifier.verify(keys.token(**{claim: int(time.time()) + 120}))  # past the 30 s leeway
+
+
+@pytest.mark.parametrize("claim", ["nbf", "iat"])
+def test_a_little_clock_skew_is_tolerated(keys, verifier, claim):
+    assert verifier.verify(keys.token(**{claim: int(time.time()) + 10})).subject == "user-1"
+
+
+@pytest.mark.parametrize("claims", [{"sub": None}, {"ttl": None}, {"org": None}, {"org": ["org-1"]},
+                                    {"org": {"id": "org-1"}}, {"sub": 7}])
+def test_required_claims_must_be_present_and_well_typed(keys, verifier, claims):
+    if claims == {"ttl": None}:  # no exp at all
+        token = keys.token(exp=None)
+    else:
+        token = keys.token(**claims)
+    with pytest.raises(TokenError, match="token rejected|no organization"):
+        verifier.verify(token)
+
+
+def test_a_two_part_token_with_a_valid_header_is_malformed(keys, verifier):
+    header, payload, _ = keys.token().split(".")
+    with pytest.raises(TokenError, match="^malformed token$"):
+        verifier.verify(f"{header}.{payload}")
+
+
+def test_the_verifier_clock_can_be_injected(keys):
+    issued = 2_000_000_000
+    token = keys.token(now=issued, ttl=300)
+    at = {"t": issued + 100.0}
+    verifier = TokenVerifier(JwksSource.static(keys.jwks()), "stitch", "stitch", clock=lambda: at["t"])
+    assert verifier.verify(token).subject == "user-1"
+    at["t"] = issued + 300 + 31  # past exp and the 30 s leeway
+    with pytest.raises(TokenError, match="token rejected"):
+        verifier.verify(token)
+
+
+def test_error_messages_do_not_echo_the_token(keys, verifier):
+    marker = "ATTACKER-CONTROLLED-TEXT"
+    tokens_ = [keys.token(header={"typ": marker}), keys.token(header={"kid": marker}),
+               keys.token(audience=marker), keys.token(iss=marker),
+               _forge(keys, {"alg": "ES256", "kid": keys.kid, "typ": "at+jwt", "crit": [marker], marker: 1},
+                      _claims(keys)),
+               f"{_segment({'alg': marker})}.{_segment({})}.x"]
+    for token in tokens_:
+        with pytest.raises(TokenError) as caught:
+            verifier.verify(token)
+        assert marker not in str(caught.value) and "BEGIN" not in str(caught.value)

@@ -1,7 +1,9 @@
 """Verifying the gateway's access tokens in any process (DESIGN §4).
 
-Only asymmetric algorithms are accepted, the ``kid`` must name a key in the gateway's JWKS, and
-issuer, audience and expiry are checked. Keys are fetched from the JWKS URL with a timeout and
+Only asymmetric algorithms are accepted, the header must type the token as an access token
+(``typ: at+jwt``, RFC 9068) and may not name its own keys (``jku``/``x5u``/``jwk``), the ``kid``
+must name a key in the gateway's JWKS, and issuer, audience, subject, expiry, not-before and
+issued-at are checked (RFC 8725). Keys are fetched from the JWKS URL with a timeout and
 cached; an unknown ``kid`` triggers at most one refetch per ``min_refresh`` seconds, so key
 rotation works without letting a flood of bogus tokens hammer the gateway.
 """
@@ -22,6 +24,8 @@ from joserfc.errors import JoseError
 from joserfc.jwk import KeySet
 
 ALGORITHMS = ["ES256", "EdDSA", "RS256"]
+# RFC 9068 §2.1: "at+jwt"; the media type's full form is "application/at+jwt" (RFC 7515 §4.1.9).
+TOKEN_TYPES = frozenset({"at+jwt", "application/at+jwt"})
 
 
 class TokenError(Exception):
@@ -123,6 +127,9 @@ class TokenVerifier:
             raise TokenError("token algorithm not accepted")
         if "jku" in header or "x5u" in header or "jwk" in header:
             raise TokenError("token names its own keys")
+        typ = header.get("typ")
+        if not isinstance(typ, str) or typ.lower() not in TOKEN_TYPES:
+            raise TokenError("token is not an access token")
         kid = header.get("kid")
         keys = self._jwks.key_set(kid)
         if not kid or not _has_kid(keys, kid):
@@ -142,13 +149,15 @@ class TokenVerifier:
         except ValueError as exc:
             raise TokenError("malformed token") from exc
         claims = decoded.claims
-        if not claims.get("org"):
+        if not isinstance(claims.get("org"), str) or not claims["org"]:
             raise TokenError("token carries no organization")
         return Principal(subject=str(claims["sub"]), org_id=str(claims["org"]), role=str(claims.get("role", "")),
                          audience=self._audience, claims=claims)
 
 
 def _header(token: str) -> dict:
+    if token.count(".") != 2:  # a compact JWS is exactly header.payload.signature
+        raise ValueError("not a compact JWS")
     head = token.split(".")[0]
     header = json.loads(base64.urlsafe_b64decode(head + "=" * (-len(head) % 4)))
     if not isinstance(header, dict):

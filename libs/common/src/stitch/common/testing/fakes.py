@@ -15,6 +15,8 @@ from stitch.common.tokens import JwksSource, TokenVerifier
 class FakeUnitOfWork:
     """Records what a use case did; services subclass it to add in-memory repositories."""
 
+    event_namespace: str | None = None
+
     def __init__(self, service: str) -> None:
         self.service = service
         self.org_id: str | None = None
@@ -35,7 +37,7 @@ class FakeUnitOfWork:
         self.org_id = org_id
 
     def publish(self, event_type: str, data: dict[str, Any]) -> Envelope:
-        envelope = new_event(self.service, event_type, data, self.org_id)
+        envelope = new_event(self.service, event_type, data, self.org_id, self.event_namespace)
         self._pending.append(envelope)
         return envelope
 
@@ -67,12 +69,19 @@ class TestKeys:
     def verifier(self, audience: str = "stitch") -> TokenVerifier:
         return TokenVerifier(JwksSource.static(self.jwks()), self.issuer, audience)
 
-    def token(self, *, org: str = "org-1", role: str = "admin", sub: str = "user-1", audience: str = "stitch",
-              ttl: int = 300, **extra: Any) -> str:
-        now = int(time.time())
+    def token(self, *, org: str | None = "org-1", role: str = "admin", sub: str | None = "user-1",
+              audience: str = "stitch", ttl: int = 300, header: dict[str, Any] | None = None,
+              now: int | None = None, **extra: Any) -> str:
+        """A signed access token, typed ``at+jwt`` like the gateway's. ``header`` adds to or
+        replaces JOSE header parameters, ``now`` sets iat (exp = now + ttl), and a claim or header
+        parameter given as ``None`` is left out (``sub=None``, ``header={"typ": None}``)."""
+        issued = int(time.time()) if now is None else now
         claims = {"iss": self.issuer, "aud": audience, "sub": sub, "org": org, "role": role,
-                  "iat": now, "exp": now + ttl, **extra}
-        return jwt.encode({"alg": "ES256", "kid": self.kid}, claims, self.key)
+                  "iat": issued, "exp": issued + ttl, **extra}
+        claims = {name: value for name, value in claims.items() if value is not None}
+        protected = {"alg": "ES256", "kid": self.kid, "typ": "at+jwt", **(header or {})}
+        protected = {name: value for name, value in protected.items() if value is not None}
+        return jwt.encode(protected, claims, self.key, default_type=None)
 
     def bearer(self, **kwargs: Any) -> dict[str, str]:
         return {"Authorization": f"Bearer {self.token(**kwargs)}"}
