@@ -158,8 +158,9 @@ def test_catalog_a_database_migrated_with_the_single_legacy_policy_gets_per_comm
         runtime.engine.dispose()
         with owner.connect() as connection:
             assert table_findings(connection, tables.RLS_EXEMPT) == []
-            assert connection.execute(text(
-                "SELECT count(*) FROM pg_policies WHERE policyname = :legacy"), {"legacy": rls.LEGACY_POLICY}).scalar() == 0
+            legacy = connection.execute(text("SELECT count(*) FROM pg_policies WHERE policyname = :name"),
+                                        {"name": rls.LEGACY_POLICY}).scalar()
+            assert legacy == 0
     finally:
         owner.dispose()
 
@@ -167,10 +168,14 @@ def test_catalog_a_database_migrated_with_the_single_legacy_policy_gets_per_comm
 TABLE_BREAKAGES = {
     "table-with-org-id-and-no-rls": ("CREATE TABLE sneaky (id int PRIMARY KEY, org_id varchar(36))",
                                      "sneaky: row-level security is not enabled"),
-    "rls-not-forced": ("ALTER TABLE templates NO FORCE ROW LEVEL SECURITY", "templates: row-level security is not forced"),
-    "rls-disabled": ("ALTER TABLE templates DISABLE ROW LEVEL SECURITY", "templates: row-level security is not enabled"),
-    "delete-policy-missing": ("DROP POLICY tenant_delete ON templates", "templates: no permissive DELETE policy"),
-    "insert-without-check": ("ALTER POLICY tenant_insert ON templates WITH CHECK (true)", "policy tenant_insert (INSERT)"),
+    "rls-not-forced": ("ALTER TABLE templates NO FORCE ROW LEVEL SECURITY",
+                       "templates: row-level security is not forced"),
+    "rls-disabled": ("ALTER TABLE templates DISABLE ROW LEVEL SECURITY",
+                     "templates: row-level security is not enabled"),
+    "delete-policy-missing": ("DROP POLICY tenant_delete ON templates",
+                              "templates: no permissive DELETE policy"),
+    "insert-without-check": ("ALTER POLICY tenant_insert ON templates WITH CHECK (true)",
+                             "policy tenant_insert (INSERT)"),
     "update-check-dropped": ("DROP POLICY tenant_update ON templates; CREATE POLICY tenant_update ON templates "
                              f"FOR UPDATE USING ({rls.ORG_MATCH})", "policy tenant_update (UPDATE)"),
     "extra-open-policy": ("CREATE POLICY peek ON templates FOR SELECT USING (true)", "policy peek (SELECT)"),
