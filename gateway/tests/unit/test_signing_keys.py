@@ -289,8 +289,9 @@ class Drill:
             if clock.now == self.ROTATE_AT:
                 self.summary = self.keys.rotate(publish_lead=self.publish_lead, max_token_ttl=TTL, skew=SKEW)
             if self.summary and clock.now == self.switch - self.STEP:
-                self.cached_before_switch = {start: self.summary["new_kid"] in {k.kid for k in s.key_set(None).keys}
-                                             for start, s in self.sources.items()}
+                new_kid = self.summary["new_kid"]
+                self.cached_before_switch = {start: new_kid in {key.kid for key in source.key_set(None).keys}
+                                             for start, source in self.sources.items()}
             token = self.keys.sign(_claims(clock.now))
             self.signed_by[clock.now] = _header(token)["kid"]
             issued.append((clock.now + TTL, self.signed_by[clock.now], token))
