@@ -1,0 +1,343 @@
+"""The whole suite in one process for the persona matrix: the gateway and the five services on
+SQLite (migrated once per session), the gateway forwarding to the services' Flask apps in
+process, two organizations with their people, keys and objects, and a token per persona.
+
+Everything is reached the way a client reaches it: through the gateway's HTTP app. Use cases
+are called directly only where the API has no operation yet (creating users) or to mint tokens
+no API hands out (expired, forged, a portal contact's).
+"""
+
+from __future__ import annotations
+
+import base64
+import contextlib
+import dataclasses
+import importlib
+import json
+import uuid
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import argon2
+import pytest
+from flask import Flask
+from sqlalchemy import select, update
+
+from stitch.common.envelope import Envelope, new_event
+from stitch.common.messaging.consumer import InboxConsumer
+from stitch.common.permissions import API_KEY_ROLE, API_KEY_SCOPES, Capability, capabilities_of
+from stitch.common.runtime import ServiceRuntime
+from stitch.common.testing.fakes import TestKeys
+from stitch.common.testing.wsgi_forwarder import WsgiForwarder
+from stitch.common.tokens import JwksSource, TokenVerifier
+from stitch.gateway import config as gateway_config
+from stitch.gateway.adapters.forwarder import HOP_BY_HOP, PASSED_REQUEST_HEADERS
+from stitch.gateway.adapters.passwords import Argon2Passwords
+from stitch.gateway.adapters.signing_keys import SigningKeys
+from stitch.gateway.application.organizations import CreateOrganization, CreateUser
+from stitch.gateway.application.portal_principals import CONTACT_INVITED
+from stitch.gateway.application.tokens import TokenIssuer
+from stitch.gateway.bootstrap import bootstrap as gateway_bootstrap
+from stitch.gateway.entrypoints.http import create_app as gateway_app
+
+SERVICES = gateway_config.SERVICES  # the five services the gateway routes to
+BASE_URLS = {service: f"http://{service}.authz.invalid" for service in SERVICES}  # never resolved
+PASSWORD = "correct horse battery staple"
+
+
+# -- the parts ----------------------------------------------------------------------------------
+
+def service_modules(service: str) -> tuple[Any, Any, Any]:
+    return tuple(importlib.import_module(f"stitch.{service}.{name}")
+                 for name in ("config", "bootstrap", "entrypoints.http"))  # type: ignore[return-value]
+
+
+def apply_event(runtime: ServiceRuntime, envelope: Envelope) -> None:
+    """Run the part's handler for ``envelope`` in the consumer's inbox transaction (no broker)."""
+    InboxConsumer(service=runtime.settings.service, topology=runtime.topology, connect=lambda: None,
+                  uow_factory=runtime.uow, handlers=runtime.event_handlers, engine=runtime.engine,
+                  metadata=runtime.metadata, embedded=True).apply(envelope)
+
+
+def deliver_events(runtimes: dict[str, ServiceRuntime]) -> int:
+    """Hand every unsent outbox event of every part to every part that handles its type, through
+    the consumer's own inbox transaction (what the relay and the broker would do). Returns how
+    many events were handed over."""
+    delivered = 0
+    for runtime in runtimes.values():
+        outbox = runtime.metadata.tables["outbox"]
+        with runtime.engine.begin() as db:
+            rows = db.execute(select(outbox.c.seq, outbox.c.envelope).where(outbox.c.sent_at.is_(None))
+                              .order_by(outbox.c.seq)).all()
+            for row in rows:
+                envelope = Envelope.from_dict(row.envelope)
+                for consumer in runtimes.values():
+                    if envelope.type in consumer.event_handlers:
+                        apply_event(consumer, envelope)
+                        delivered += 1
+                db.execute(update(outbox).where(outbox.c.seq == row.seq).values(sent_at=datetime.now(UTC)))
+    return delivered
+
+
+# -- organizations, people, objects --------------------------------------------------------------
+
+@dataclasses.dataclass
+class Org:
+    key: str  # "A" or "B"
+    tag: str  # in every name, slug, email and domain of this org: its data is findable in a body
+    id: str
+    slug: str
+    email_domain: str
+    admin_id: str
+    admin_email: str
+    markers: set[str] = dataclasses.field(default_factory=set)  # strings only this org's data holds
+    seeds: dict[str, str] = dataclasses.field(default_factory=dict)  # seed kind → one shared object
+    users: dict[str, Any] = dataclasses.field(default_factory=dict)  # role → User
+
+    def unique(self) -> str:
+        return f"{self.tag}x{uuid.uuid4().hex[:8]}"
+
+
+@dataclasses.dataclass(frozen=True)
+class Persona:
+    """Who calls. ``kind``: "unauthenticated" (every protected call is a 401), "other_org" (org B's
+    admin), "member" (a staff user or API key of org A, allowed what its capabilities allow),
+    "direct" (straight to a service, past the gateway)."""
+
+    name: str
+    kind: str
+    headers: dict[str, str]
+    capabilities: frozenset[str] = frozenset()
+    org: str = "A"
+    description: str = ""
+
+
+class Suite:
+    SEED_KINDS = ("user", "api_key", "domain", "template")  # what Suite.seed can create
+    password = PASSWORD  # every seeded staff user's
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.keys = SigningKeys.load_or_create(root / "gateway-keys" / "signing-key.json")
+        self.forger = TestKeys(kid=self.keys.kid)  # a key of our own under the gateway's kid
+        self.verifier = TokenVerifier(JwksSource.from_callable(self.keys.jwks), "stitch", "stitch")
+        self.runtimes: dict[str, ServiceRuntime] = {}
+        self.apps: dict[str, Flask] = {}
+        for service in SERVICES:
+            config, bootstrap, http = service_modules(service)
+            runtime = bootstrap.bootstrap(config.load(var_dir=root, broker_url="memory://", database_url="",
+                                                      env="prod"), verifier=self.verifier)
+            runtime.migrate()
+            self.runtimes[service] = runtime
+            self.apps[service] = http.create_app(runtime)
+        self.forwarder = WsgiForwarder({BASE_URLS[s]: self.apps[s] for s in SERVICES},
+                                       passed_headers=PASSED_REQUEST_HEADERS, hop_by_hop=HOP_BY_HOP)
+        self.gateway_runtime = self.build_gateway_runtime(env="prod")
+        self.gateway_runtime.migrate()
+        self.runtimes["gateway"] = self.gateway_runtime
+        self.apps["gateway"] = gateway_app(self.gateway_runtime)
+        self.gateway = self.apps["gateway"].test_client()
+        self.use = self.gateway_runtime.use_cases
+        self._admin_tokens: dict[str, str] = {}
+        self.orgs = {key: self._create_org(key) for key in ("A", "B")}
+        for org in self.orgs.values():
+            self._seed_shared(org)
+        self.personas = self._personas()
+
+    def build_gateway_runtime(self, env: str) -> ServiceRuntime:
+        settings = gateway_config.load(var_dir=self.root, broker_url="memory://", database_url="", env=env,
+                                       **{f"{s}_url": BASE_URLS[s] for s in SERVICES})
+        fast = Argon2Passwords(argon2.PasswordHasher(time_cost=1, memory_cost=8, parallelism=1))
+        return gateway_bootstrap(settings, keys=self.keys, forwarder=self.forwarder, probe=self.forwarder.probe,
+                                 passwords=fast, dns=lambda name: [])
+
+    def build_gateway_app(self, env: str) -> Flask:
+        return gateway_app(self.build_gateway_runtime(env))
+
+    # -- calling --------------------------------------------------------------------------------
+    def call(self, method: str, path: str, *, headers: dict[str, str] | None = None, body: Any = None,
+             direct: str | None = None):
+        """One request through the gateway (or straight to the service ``direct`` names)."""
+        client = self.forwarder.apps[BASE_URLS[direct]].test_client() if direct else self.gateway
+        kwargs: dict[str, Any] = {"headers": headers or {}}
+        if body is not None:
+            kwargs["json"] = body
+        return client.open(path, method=method, **kwargs)
+
+    def as_admin(self, org: str = "A") -> dict[str, str]:
+        return self.personas[("admin" if org == "A" else "other_org")].headers
+
+    def deliver_events(self) -> int:
+        return deliver_events(self.runtimes)
+
+    @contextlib.contextmanager
+    def serving_gateway(self, app: Flask) -> Iterator[None]:
+        """Send this suite's calls to another gateway app (same database) for a while."""
+        previous = self.gateway
+        self.gateway = app.test_client()
+        try:
+            yield
+        finally:
+            self.gateway = previous
+
+    @contextlib.contextmanager
+    def serving(self, service: str, app: Flask) -> Iterator[None]:
+        """Route the gateway's traffic for ``service`` to ``app`` for a while (negative controls)."""
+        url = BASE_URLS[service]
+        previous = self.forwarder.apps[url]
+        self.forwarder.apps[url] = app
+        try:
+            yield
+        finally:
+            self.forwarder.apps[url] = previous
+
+    # -- organizations and seeds ----------------------------------------------------------------
+    def _create_org(self, key: str) -> Org:
+        tag = f"{'alpha' if key == 'A' else 'bravo'}{uuid.uuid4().hex[:8]}"
+        org = self.use["create_organization"](CreateOrganization(f"Org {tag}", tag, f"{tag}.example"))
+        made = Org(key=key, tag=tag, id=org.id, slug=org.slug, email_domain=org.email_domain, admin_id="",
+                   admin_email=f"admin@{tag}.example")
+        for role in ("admin", "csm", "ae", "viewer"):
+            user = self.use["create_user"](CreateUser(org.slug, f"{role}@{tag}.example", f"{role.title()} {tag}",
+                                                      role, PASSWORD))
+            made.users[role] = user
+            made.markers.add(user.id)
+        made.admin_id = made.users["admin"].id
+        made.markers |= {tag, org.id}
+        return made
+
+    def login(self, email: str) -> dict[str, Any]:
+        response = self.gateway.post("/auth/login", json={"email": email, "password": PASSWORD, "session": "token"})
+        assert response.status_code == 200, response.get_data(as_text=True)
+        return response.get_json()
+
+    def _bearer(self, token: str) -> dict[str, str]:
+        return {"Authorization": f"Bearer {token}"}
+
+    def seed(self, kind: str, org_key: str = "A") -> str:
+        """A new object of ``kind`` in the org; returns what the API's paths name it by."""
+        org = self.orgs[org_key]
+        unique = org.unique()
+        if kind == "user":
+            user = self.use["create_user"](CreateUser(org.slug, f"user-{unique}@{org.email_domain}",
+                                                      f"User {unique}", "viewer", None))
+            value = user.id
+        elif kind == "api_key":
+            key, _secret = self.use["create_api_key"](org.id, f"Key {unique}", ["read"], org.admin_id)
+            value = key.id
+        elif kind == "domain":
+            value = self.use["claim_domain"](org.id, f"portal-{unique}.{org.email_domain}").domain
+        elif kind == "template":
+            response = self.call("POST", "/api/templates/templates", headers=self._admin_headers(org),
+                                 body={"name": f"Template {unique}"})
+            assert response.status_code == 201, response.get_data(as_text=True)
+            value = response.get_json()["id"]
+        else:
+            raise KeyError(f"no seed of kind {kind!r}: add one to Suite.seed")
+        org.markers.add(value)
+        return value
+
+    def _admin_headers(self, org: Org) -> dict[str, str]:
+        if org.key not in self._admin_tokens:
+            self._admin_tokens[org.key] = self.login(org.admin_email)["access_token"]
+        return self._bearer(self._admin_tokens[org.key])
+
+    def _seed_shared(self, org: Org) -> None:
+        org.seeds = {kind: self.seed(kind, org.key) for kind in self.SEED_KINDS}
+        self.deliver_events()  # read models (the accounts template catalog) learn of the seeds
+
+    # -- personas -------------------------------------------------------------------------------
+    def api_key(self, org: Org, scopes: list[str], *, revoked: bool = False) -> str:
+        response = self.call("POST", "/api/gateway/api-keys", headers=self._admin_headers(org),
+                             body={"name": f"Persona key {org.unique()}", "scopes": scopes})
+        assert response.status_code == 201, response.get_data(as_text=True)
+        created = response.get_json()
+        org.markers.add(created["id"])
+        if revoked:
+            revoke = self.call("DELETE", f"/api/gateway/api-keys/{created['id']}", headers=self._admin_headers(org))
+            assert revoke.status_code == 204, revoke.get_data(as_text=True)
+        return created["key"]
+
+    def _contact_token(self, org: Org) -> str:
+        """A portal contact of the org, invited the way the portal does it (the event the gateway
+        consumes), and the token the gateway issues it."""
+        contact_id = str(uuid.uuid4())
+        data = {"account_id": str(uuid.uuid4()), "contact_id": contact_id, "email": f"contact@{org.email_domain}",
+                "name": f"Contact {org.tag}"}
+        invited = new_event("portal", CONTACT_INVITED, data, org.id)
+        apply_event(self.gateway_runtime, invited)
+        with self.gateway_runtime.uow() as uow:
+            principal = uow.portal_principals.by_contact(org.id, contact_id)
+        return self.use["issue_portal_token"](principal.id)["access_token"]
+
+    def _personas(self) -> dict[str, Persona]:
+        a, b = self.orgs["A"], self.orgs["B"]
+        admin = a.users["admin"]
+        past = TokenIssuer(self.keys, lambda: datetime.now(UTC) - timedelta(minutes=20), "stitch")
+        claims = {"org": a.id, "role": "admin", "sub": admin.id}
+        header = _b64({"alg": "none", "typ": "at+jwt", "kid": self.keys.kid})
+        now = int(datetime.now(UTC).timestamp())
+        unsigned = f"{header}.{_b64({'iss': 'stitch', 'aud': 'stitch', 'iat': now, 'exp': now + 600, **claims})}."
+        everything = sorted(API_KEY_SCOPES)
+        people = {role: self._bearer(self.login(a.users[role].email)["access_token"])
+                  for role in ("admin", "csm", "ae", "viewer")}
+        unauthenticated = [
+            Persona("anonymous", "unauthenticated", {}, description="no token"),
+            Persona("expired", "unauthenticated", self._bearer(past.for_user(admin)["access_token"]),
+                    description="org A admin's token that expired 5 minutes ago"),
+            Persona("forged", "unauthenticated", self._bearer(self.forger.token(**claims)),
+                    description="org A admin's claims signed by a key that is not the gateway's"),
+            Persona("alg_none", "unauthenticated", self._bearer(unsigned),
+                    description="org A admin's claims, unsigned (alg=none)"),
+            Persona("customer", "unauthenticated", self._bearer(self._contact_token(a)),
+                    description="a portal contact of org A (audience stitch-portal) on a staff API"),
+            Persona("api_key_revoked", "unauthenticated", self._bearer(self.api_key(a, everything, revoked=True)),
+                    description="a revoked org A API key"),
+        ]
+        members = [
+            *(Persona(role, "member", people[role], capabilities_of(role), description=f"org A {role}")
+              for role in ("admin", "csm", "ae", "viewer")),
+            Persona("api_key_read", "member", self._bearer(self.api_key(a, ["read"])),
+                    capabilities_of(API_KEY_ROLE, frozenset({"read"})), description="org A key scoped read"),
+            Persona("api_key_hand_off", "member", self._bearer(self.api_key(a, ["hand_off"])),
+                    capabilities_of(API_KEY_ROLE, frozenset({"hand_off"})),
+                    description="org A key scoped hand_off only (not even read)"),
+            Persona("api_key_all", "member", self._bearer(self.api_key(a, everything)),
+                    capabilities_of(API_KEY_ROLE, frozenset(everything)),
+                    description="org A key with every scope a key may have"),
+        ]
+        other = Persona("other_org", "other_org", self._bearer(self.login(b.admin_email)["access_token"]),
+                        frozenset(Capability), org="B", description="org B's admin on org A's objects")
+        direct = Persona("direct_anonymous", "direct", {}, description="no token, straight to the service")
+        return {p.name: p for p in [*unauthenticated, other, *members, direct]}
+
+
+def _b64(value: dict) -> str:
+    return base64.urlsafe_b64encode(json.dumps(value).encode()).decode().rstrip("=")
+
+
+@pytest.fixture(scope="session")
+def suite(tmp_path_factory) -> Iterator[Suite]:
+    built = Suite(tmp_path_factory.mktemp("authz"))
+    yield built
+    for runtime in built.runtimes.values():
+        runtime.engine.dispose()
+
+
+SUMMARY = pytest.StashKey[list]()
+
+
+@pytest.fixture(scope="session")
+def matrix_summary(pytestconfig) -> list[str]:
+    """Lines the matrix tests add; printed at the end of the run (for the closing note)."""
+    return pytestconfig.stash.setdefault(SUMMARY, [])
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config) -> None:
+    lines = config.stash.get(SUMMARY, None)
+    if lines:
+        terminalreporter.section("persona matrix")
+        for line in lines:
+            terminalreporter.write_line(line)
