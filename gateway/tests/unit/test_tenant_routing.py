@@ -110,3 +110,10 @@ def test_bad_cells_setting_is_a_clear_error(runtime_with):
     from stitch.common.settings import SettingsError
     with pytest.raises(SettingsError, match="STITCH_CELLS"):
         runtime_with(cells="{not json")
+
+
+def test_service_api_documents_are_public_and_served_by_the_default_cell(client, forwarder):
+    assert client.get("/api/templates/openapi.json").status_code == 200
+    assert client.get("/api/accounts/docs").status_code == 200
+    assert [(url, path) for url, path, _ in forwarder.calls] == [
+        ("http://127.0.0.1:8101", "/api/templates/openapi.json"), ("http://127.0.0.1:8102", "/api/accounts/docs")]

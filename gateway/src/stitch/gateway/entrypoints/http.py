@@ -22,7 +22,7 @@ from stitch.gateway.application.routes import is_public
 from stitch.gateway.application.routing import PortalTarget, UnknownCell, is_portal_request
 from stitch.gateway.bootstrap import bootstrap
 from stitch.gateway.domain.credentials import looks_like_api_key
-from stitch.gateway.domain.identity import IdentityConflict, InvalidIdentity
+from stitch.gateway.domain.identity import DEFAULT_CELL, IdentityConflict, InvalidIdentity
 from stitch.gateway.entrypoints import admin_views, auth_views
 from stitch.gateway.entrypoints.ops_page import OPS_PAGE
 
@@ -69,6 +69,8 @@ def create_app(runtime: ServiceRuntime | None = None) -> Flask:
     def route_to_service(service: str, rest: str) -> Response:
         if service not in config.SERVICES:
             raise Problem(404, "Not Found", f"no API named {service!r}")
+        if is_public(request.path, dev):  # API documents: no tenant, so the default cell answers
+            return _forward(runtime, DEFAULT_CELL, service)
         cell = use["org_cell"](current_principal().org_id)
         if cell is None:  # a valid signature for an org that no longer exists
             raise Problem(401, "Unauthorized", "the token's organization is unknown", headers=CHALLENGE)
