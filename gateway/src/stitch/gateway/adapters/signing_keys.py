@@ -85,7 +85,7 @@ class SigningKeys:
         self._keys = list(keys)
         self._clock = clock or time.time
         self._path = path
-        self._seen = _signature(path) if path is not None else None
+        self._seen: tuple[int, int, int] | None = None  # the file as last read; None: read on first use
         self._lock = threading.Lock()
 
     # -- loading -------------------------------------------------------------------------------
@@ -94,7 +94,7 @@ class SigningKeys:
     def load_or_create(cls, path: Path, *, clock: Clock | None = None) -> SigningKeys:
         path = Path(path)
         if path.exists():
-            return cls(_read(path), clock=clock, path=path)
+            return cls._from_file(path, clock)
         key = _new_key()
         # The first key has no predecessor whose tokens must expire, so it is active at once
         # (``not_before`` 0: also for a replica whose clock runs a little behind ours).
@@ -103,13 +103,23 @@ class SigningKeys:
         # Write a private temp file, then link it into place: the link is atomic and fails if
         # another worker won the race, in which case everyone uses the winner's key.
         temp = _write_temp(path, created)
+        seen = _signature(temp)  # the link shares the temp file's inode, mtime and size
         try:
             os.link(temp, path)
         except FileExistsError:
-            return cls(_read(path), clock=clock, path=path)
+            return cls._from_file(path, clock)
         finally:
             temp.unlink(missing_ok=True)
-        return cls(created, clock=clock, path=path)
+        keys = cls(created, clock=clock, path=path)
+        keys._seen = seen
+        return keys
+
+    @classmethod
+    def _from_file(cls, path: Path, clock: Clock | None) -> SigningKeys:
+        seen = _signature(path)  # stat before reading: a change in between is read on the next call
+        keys = cls(_read(path), clock=clock, path=path)
+        keys._seen = seen
+        return keys
 
     def _current(self) -> list[ScheduledKey]:
         if self._path is not None:
@@ -183,9 +193,10 @@ class SigningKeys:
             dropped = [k.kid for k in keys if not k.published(now)]
             updated = [*kept, new]
             temp = _write_temp(self._path, updated)
+            seen = _signature(temp)  # os.replace keeps the inode, mtime and size
             os.replace(temp, self._path)
-        with self._lock:
-            self._keys, self._seen = updated, _signature(self._path)
+            with self._lock:
+                self._keys, self._seen = updated, seen
         retiring = next((k for k in kept if old is not None and k.kid == old.kid), None)
         return {
             "new_kid": new.kid,
@@ -205,8 +216,8 @@ def rotate_key_file(path: Path, *, publish_lead: float = DEFAULT_PUBLISH_LEAD,
     path = Path(path)
     if not path.exists():
         raise KeyFileError(f"no signing key file at {path}; start the gateway once to create it")
-    return SigningKeys(_read(path), clock=clock, path=path).rotate(
-        publish_lead=publish_lead, max_token_ttl=max_token_ttl, skew=skew)
+    return SigningKeys._from_file(path, clock).rotate(publish_lead=publish_lead, max_token_ttl=max_token_ttl,
+                                                      skew=skew)
 
 
 # -- the file ----------------------------------------------------------------------------------
