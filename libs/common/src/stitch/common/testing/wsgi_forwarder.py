@@ -15,6 +15,7 @@ from collections.abc import Collection, Mapping
 from typing import Any
 
 from flask import Flask, Request, Response
+from urllib3.util import parse_url
 
 from stitch.common import context
 
@@ -54,7 +55,9 @@ class WsgiForwarder:
         headers["X-Request-Id"] = context.request_id.get() or context.new_id()
         headers["X-Correlation-Id"] = context.correlation_id.get() or headers["X-Request-Id"]
         headers["traceparent"] = context.child_traceparent(context.traceparent.get())
-        target = path or incoming.path
+        # requests builds its URL with urllib3, which removes dot segments and quotes the path:
+        # the service sees what it would see over HTTP (/api/x/docs/../y arrives as /api/x/y).
+        target = parse_url(f"http://in-process.invalid{path or incoming.path}").path or "/"
         query = incoming.query_string.decode("latin-1")
         with app.test_client() as client:
             upstream = client.open(target, method=incoming.method, headers=headers, query_string=query,
