@@ -104,7 +104,8 @@ class Org:
 class Persona:
     """Who calls. ``kind``: "unauthenticated" (every protected call is a 401), "other_org" (org B's
     admin), "member" (a staff user or API key of org A, allowed what its capabilities allow),
-    "direct" (straight to a service, past the gateway)."""
+    "direct" (straight to a service, past the gateway), "detour" (through the gateway by a path
+    that starts public and leads elsewhere: /api/<service>/docs/../<rest>)."""
 
     name: str
     kind: str
@@ -311,7 +312,9 @@ class Suite:
         other = Persona("other_org", "other_org", self._bearer(self.login(b.admin_email)["access_token"]),
                         frozenset(Capability), org="B", description="org B's admin on org A's objects")
         direct = Persona("direct_anonymous", "direct", {}, description="no token, straight to the service")
-        return {p.name: p for p in [*unauthenticated, other, *members, direct]}
+        detour = Persona("public_detour", "detour", {},
+                         description="no token, through the gateway via /api/<service>/docs/../<rest>")
+        return {p.name: p for p in [*unauthenticated, other, *members, direct, detour]}
 
 
 def _b64(value: dict) -> str:

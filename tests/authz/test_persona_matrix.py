@@ -5,10 +5,11 @@ through the gateway, as every persona.
   app serves no route its document hides (beyond a short, explained list), and an operation is
   public in the matrix exactly when the gateway's public-route list says so.
 - Personas: unauthenticated callers (no token, expired, forged, alg=none, a portal contact's
-  token, a revoked API key) get 401; org B's admin gets 404 on org A's objects and none of org
+  token, a revoked API key; no token straight to a service, or through the gateway by a path
+  that starts public, /api/<service>/docs/../<rest>) get 401; org B's admin gets 404 on org A's objects and none of org
   A's data from collections; org A's staff and API keys get what the permission table gives
   them (2xx) and 403 for the rest; org A's admin is the positive control (2xx). A refused write
-  must leave org A's data as it was. Services refuse a call without a token on their own.
+  must leave org A's data as it was.
 - Mass assignment: every write, with org_id, owner_id, role or status added, is refused (422)
   or the extra field is ignored (a re-read of both orgs shows it had no effect).
 - Negative controls run the same functions against apps with a planted flaw, so a matrix that
@@ -192,7 +193,7 @@ ALLOW = "2xx"
 
 
 def expected(op: Operation, persona) -> str | int:
-    if persona.kind in ("unauthenticated", "direct"):
+    if persona.kind in ("unauthenticated", "direct", "detour"):
         return 401
     if persona.kind == "other_org":
         return 404 if op.kind == "object" else ALLOW
@@ -202,7 +203,14 @@ def expected(op: Operation, persona) -> str | int:
 
 
 def applies(op: Operation, persona) -> bool:
-    return not op.public and (persona.kind != "direct" or op.part != "gateway")
+    """Every persona on every protected operation; those that aim at a service (straight to it,
+    or by a detour through the gateway's routing) on the services' operations."""
+    return not op.public and (persona.kind not in ("direct", "detour") or op.part != "gateway")
+
+
+def _detour(op: Operation, path: str) -> str:
+    """The same operation by a path that starts as a public one (the API documents)."""
+    return f"/api/{op.part}/docs/..{path.removeprefix(f'/api/{op.part}')}"
 
 
 @dataclasses.dataclass
@@ -301,8 +309,8 @@ def run_case(suite, matrix: Matrix, op: Operation, persona, report: Report) -> N
     body = _fill(suite, op.body, persona.org) if op.body is not None else None
     guard_state = op.write and (want != ALLOW or persona.kind == "other_org")
     before = snapshot(suite, matrix) if guard_state else None
-    response = suite.call(op.method, path, headers=persona.headers, body=body,
-                          direct=op.part if persona.kind == "direct" else None)
+    response = suite.call(op.method, _detour(op, path) if persona.kind == "detour" else path,
+                          headers=persona.headers, body=body, direct=op.part if persona.kind == "direct" else None)
     status, text = response.status_code, response.get_data(as_text=True)
     case = f"{op.id} as {persona.name}: expected {want}, got {status}"
     report.cases += 1
@@ -473,8 +481,8 @@ def test_every_persona_on_every_operation(suite, matrix, matrix_summary):
         f"operations: {len(matrix.operations)} in {len(suite.apps)} OpenAPI documents ({len(protected)} protected, "
         f"{len(matrix.operations) - len(protected)} public); personas: {len(personas)} "
         f"({', '.join(p.name for p in personas)})",
-        f"cases run: {report.cases} (protected operations × personas; direct_anonymous on service operations "
-        f"only); writes guarded by a re-read of org A: {len(writes)}",
+        f"cases run: {report.cases} (protected operations × personas; direct_anonymous and public_detour on "
+        f"service operations only); writes guarded by a re-read of org A: {len(writes)}",
         f"unexpected allows: {len(report.unexpected_allows)}; server errors: {len(report.server_errors)}; "
         f"failed positive controls: {len(report.failed_positives)}; wrong denial codes: {len(report.wrong_denials)}",
     ]
@@ -497,7 +505,7 @@ def test_no_write_takes_org_id_owner_id_role_or_status_it_does_not_document(suit
 def test_suite_health_details_need_manage_settings(suite):
     """/ops/health is public for statuses only (DESIGN §4): the details are an admin's."""
     for persona in suite.personas.values():
-        if persona.kind == "direct":
+        if persona.kind in ("direct", "detour"):
             continue
         body = suite.call("GET", "/ops/health", headers=persona.headers).get_json()
         detailed = any("checks" in part for part in body["services"].values())
