@@ -527,6 +527,21 @@ def test_public_routes_answer_callers_without_a_token(suite, matrix):
     assert refused == {}, f"public by the gateway's list, yet refused without a token: {refused}"
 
 
+def test_the_gateway_forwards_without_a_token_only_to_public_paths(suite, matrix):
+    """A request the gateway lets through without a token must reach a public path, not one it
+    only looked like: dot segments (plain or percent-encoded) after a public prefix are resolved
+    on the way to the service (requests removes them), so they must not pass the public check."""
+    suite.forwarder.calls.clear()
+    for op in matrix.operations:
+        if op.part != "gateway" and not op.public:
+            rest = _with_params(op.path, _params_for(suite, op)).removeprefix(f"/api/{op.part}")
+            for dots in ("..", "%2e%2e", "%2E%2E"):
+                suite.call(op.method, f"/api/{op.part}/docs/{dots}{rest}")
+    reached = sorted({f"{call.method} {call.path}" for call in suite.forwarder.calls
+                      if not is_public(call.path, dev=False)})
+    assert reached == [], f"forwarded without a token to protected paths: {reached}"
+
+
 # -- negative controls: the same checks, against planted flaws ------------------------------------
 
 def _planted_templates_app(suite) -> Flask:
