@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
+from stitch.common.http.pagination import page_schema
+
 from stitch.common.permissions import API_KEY_SCOPES
 from stitch.gateway.domain.identity import ROLES
 
@@ -59,9 +61,7 @@ class UserOut(Schema):
     updated_at = fields.DateTime()
 
 
-class UserPage(Schema):
-    items = fields.List(fields.Nested(UserOut))
-    next_cursor = fields.String(allow_none=True)
+UserPage = page_schema(UserOut, "UserPage")
 
 
 class UserPatch(Schema):

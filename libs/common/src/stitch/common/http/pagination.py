@@ -17,6 +17,15 @@ class PageArgs(Schema):
     cursor = fields.String(load_default=None)
 
 
+def page_schema(item: type[Schema], name: str) -> type[Schema]:
+    """The response schema of one page of ``item``s: ``{"items": [...], "next_cursor": ...}``."""
+    return Schema.from_dict({
+        "items": fields.List(fields.Nested(item), required=True),
+        "next_cursor": fields.String(allow_none=True, required=True,
+                                     metadata={"description": "pass as ?cursor= for the next page; null on the last"}),
+    }, name=name)
+
+
 def encode_cursor(*position: str) -> str:
     return base64.urlsafe_b64encode(json.dumps(list(position)).encode()).decode().rstrip("=")
 

@@ -1,5 +1,7 @@
 from marshmallow import Schema, fields
 
+from stitch.common.http.pagination import page_schema
+
 
 class CatalogEntryOut(Schema):
     template_id = fields.String()
@@ -8,6 +10,4 @@ class CatalogEntryOut(Schema):
     recorded_at = fields.DateTime()
 
 
-class CatalogPage(Schema):
-    items = fields.List(fields.Nested(CatalogEntryOut))
-    next_cursor = fields.String(allow_none=True)
+CatalogPage = page_schema(CatalogEntryOut, "CatalogPage")

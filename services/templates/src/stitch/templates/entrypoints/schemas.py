@@ -1,5 +1,7 @@
 from marshmallow import Schema, fields, validate
 
+from stitch.common.http.pagination import page_schema
+
 from stitch.templates.domain.template import NAME_MAX
 
 
@@ -14,6 +16,4 @@ class TemplateOut(Schema):
     created_at = fields.DateTime()
 
 
-class TemplatePage(Schema):
-    items = fields.List(fields.Nested(TemplateOut))
-    next_cursor = fields.String(allow_none=True)
+TemplatePage = page_schema(TemplateOut, "TemplatePage")
