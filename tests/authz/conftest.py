@@ -2,9 +2,11 @@
 SQLite (migrated once per session), the gateway forwarding to the services' Flask apps in
 process, two organizations with their people, keys and objects, and a token per persona.
 
-Everything is reached the way a client reaches it: through the gateway's HTTP app. Use cases
-are called directly only where the API has no operation yet (creating users) or to mint tokens
-no API hands out (expired, forged, a portal contact's).
+The cases are sent the way a client sends them: to the gateway's HTTP app. Organizations,
+users, API keys and domains are seeded through the gateway's use cases (users have no API yet;
+the rest is faster so), templates and the personas' API keys through the API; tokens no API
+hands out (expired, forged, alg=none) are minted here, and a portal contact's token comes from
+the invitation event the gateway consumes.
 """
 
 from __future__ import annotations
