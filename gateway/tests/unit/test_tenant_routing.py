@@ -117,3 +117,11 @@ def test_service_api_documents_are_public_and_served_by_the_default_cell(client,
     assert client.get("/api/accounts/docs").status_code == 200
     assert [(url, path) for url, path, _ in forwarder.calls] == [
         ("http://127.0.0.1:8101", "/api/templates/openapi.json"), ("http://127.0.0.1:8102", "/api/accounts/docs")]
+
+
+@pytest.mark.parametrize("path", ["/api/templates/docs/../templates", "/api/templates/docs/%2e%2e/templates",
+                                  "/api/templates/./templates", "/portal/acme/../../api/templates/templates"])
+def test_dot_segments_are_refused_before_any_routing(client, forwarder, path):
+    response = client.get(path)
+    assert response.status_code == 400 and response.content_type == "application/problem+json"
+    assert forwarder.calls == []

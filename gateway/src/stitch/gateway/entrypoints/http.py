@@ -50,6 +50,10 @@ def create_app(runtime: ServiceRuntime | None = None) -> Flask:
 
     @app.before_request
     def _edge():
+        if _has_dot_segments(request.path):
+            # A path is judged as written: "/api/x/docs/../templates" must not pass as the public
+            # docs route and then be normalised into a protected one by the HTTP client.
+            raise Problem(400, "Bad Request", "the path must not contain '.' or '..' segments")
         if request.path in ("/healthz", "/readyz", "/metrics"):
             return None  # the process's own probes answer on any host
         if (target := portal_target()) is not None:
@@ -94,6 +98,10 @@ def create_app(runtime: ServiceRuntime | None = None) -> Flask:
     api.register_blueprint(auth_views.blueprint(runtime))
     api.register_blueprint(admin_views.blueprint(runtime, PREFIX))
     return app
+
+
+def _has_dot_segments(path: str) -> bool:
+    return any(segment in (".", "..") for segment in path.split("/"))
 
 
 def _authenticate(runtime: ServiceRuntime) -> None:
