@@ -70,7 +70,7 @@ def refresh(raw: str, uow: UnitOfWork, tokens: TokenIssuer, policy: SessionPolic
         if current is None:
             raise InvalidRefreshToken()
         uow.set_org(current.org_id)
-        if current.used_at is not None or current.revoked_at is not None or not uow.refresh_tokens.claim(current.id, now):
+        if not uow.refresh_tokens.claim(current.id, now):  # already used or revoked: a replay
             uow.refresh_tokens.revoke_family(current.family_id, now)  # replay: end the whole sign-in
             uow.commit()
             raise InvalidRefreshToken()
