@@ -143,3 +143,10 @@ def test_cli_creates_orgs_and_users_and_seeds_the_demo(tmp_path, monkeypatch, ca
     with pytest.raises(SystemExit) as refused:
         main(["create-org", "--name", "Again", "--slug", "initech", "--email-domain", "x.com"])
     assert refused.value.code == 2
+
+    published_before = {key["kid"] for key in bootstrap(config.load()).use_cases["jwks"]()["keys"]}
+    main(["rotate-keys"])
+    rotated = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert rotated["old_kid"] in published_before and rotated["new_kid"] not in published_before
+    gateway = bootstrap(config.load())
+    assert {key["kid"] for key in gateway.use_cases["jwks"]()["keys"]} == {rotated["old_kid"], rotated["new_kid"]}
