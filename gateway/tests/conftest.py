@@ -16,7 +16,8 @@ from stitch.gateway.bootstrap import bootstrap
 from stitch.gateway.entrypoints.http import create_app
 
 PASSWORD = "correct horse battery staple"
-_TABLES = ("organizations", "users", "refresh_tokens", "api_keys", "portal_principals", "custom_domains")
+_TABLES = ("organizations", "users", "refresh_tokens", "api_keys", "portal_principals", "custom_domains",
+           "email_links", "invitations")
 
 
 class _Table:
@@ -50,6 +51,9 @@ class FakeOrganizations(_Table):
     def by_slug(self, slug):
         return self.first(slug=slug)
 
+    def by_email_domain(self, domain):
+        return self.first(email_domain=domain)
+
     def by_custom_domain(self, domain):
         claimed = self._uow.working["custom_domains"].get(domain)
         return self.get(claimed.org_id) if claimed and claimed.verified_at else None
@@ -65,6 +69,9 @@ class FakeUsers(_Table):
     def of_org(self, org_id, limit=None, after=None):
         users = sorted((u for u in self.where(org_id=org_id) if after is None or u.email > after), key=lambda u: u.email)
         return users[:limit] if limit else users
+
+    def touch(self, user_id, now):
+        self.rows[user_id].last_active_at = now
 
 
 class FakeRefreshTokens(_Table):
@@ -119,6 +126,43 @@ class FakeCustomDomains(_Table):
         self.rows.pop(domain, None)
 
 
+class FakeEmailLinks(_Table):
+    def by_hash(self, token_hash):
+        return self.first(token_hash=token_hash)
+
+    def spend(self, token_hash, purpose, now):
+        link = next((r for r in self.rows.values() if r.token_hash == token_hash), None)
+        if link is None or link.purpose != purpose or link.used_at is not None or now >= link.expires_at:
+            return None
+        link.used_at = now
+        return copy.deepcopy(link)
+
+    def discard_unused(self, purpose, email):
+        for link in self.where(purpose=purpose, email=email, used_at=None):
+            self.rows.pop(link.id)
+
+
+class FakeInvitations(_Table):
+    def get(self, org_id, invitation_id):
+        return self.first(org_id=org_id, id=invitation_id)
+
+    def by_hash(self, token_hash):
+        return self.first(token_hash=token_hash)
+
+    def pending_for(self, org_id, email):
+        return self.first(org_id=org_id, email=email, status="pending")
+
+    def open_of_org(self, org_id):
+        return sorted(self.where(org_id=org_id, status="pending"), key=lambda i: i.created_at)
+
+    def accept(self, token_hash, now):
+        invitation = next((r for r in self.rows.values() if r.token_hash == token_hash), None)
+        if invitation is None or invitation.status != "pending" or now >= invitation.expires_at:
+            return None
+        invitation.status, invitation.accepted_at = "accepted", now
+        return copy.deepcopy(invitation)
+
+
 class FakeIdentityUnitOfWork(FakeUnitOfWork):
     """The gateway's unit of work in memory, with transactions: changes made inside ``with``
     are kept only if the use case commits."""
@@ -135,6 +179,8 @@ class FakeIdentityUnitOfWork(FakeUnitOfWork):
         self.api_keys = FakeApiKeys(self, "api_keys")
         self.portal_principals = FakePortalPrincipals(self, "portal_principals")
         self.custom_domains = FakeCustomDomains(self, "custom_domains", key="domain")
+        self.email_links = FakeEmailLinks(self, "email_links")
+        self.invitations = FakeInvitations(self, "invitations")
 
     def __enter__(self):
         super().__enter__()
@@ -177,6 +223,24 @@ class RecordingForwarder:
         return Response('{"ok": true}', status=200, mimetype="application/json")
 
 
+class RecordingMailer:
+    """Keeps what the gateway would send; ``link(to)`` is the token of the newest link to ``to``."""
+
+    def __init__(self):
+        self.sent = []
+
+    def send(self, mail):
+        self.sent.append(mail)
+
+    def to(self, address):
+        return [m for m in self.sent if m.to == address]
+
+    def token(self, address):
+        mails = [m for m in self.to(address) if "#token=" in m.text]
+        assert mails, f"no mail with a link was sent to {address}"
+        return mails[-1].text.split("#token=", 1)[1].split()[0]
+
+
 def fast_passwords(**params):
     """argon2id with test-sized parameters: the same code path, milliseconds instead of 100."""
     return Argon2Passwords(PasswordHasher(**{"time_cost": 1, "memory_cost": 64, "parallelism": 1, **params}))
@@ -213,11 +277,17 @@ def dns_records():
 
 
 @pytest.fixture
-def runtime_with(tmp_path, keys, forwarder, probes, uow, clock, dns_records):
+def mailer():
+    return RecordingMailer()
+
+
+@pytest.fixture
+def runtime_with(tmp_path, keys, forwarder, probes, uow, clock, dns_records, mailer):
     def build(passwords=None, **settings):
         return bootstrap(config.load(var_dir=tmp_path, **settings), uow=lambda: uow, keys=keys,
                          probe=lambda urls: probes, forwarder=forwarder, clock=clock,
-                         passwords=passwords or fast_passwords(), dns=lambda name: dns_records.get(name, []))
+                         passwords=passwords or fast_passwords(), dns=lambda name: dns_records.get(name, []),
+                         mailer=mailer)
     return build
 
 

@@ -34,13 +34,20 @@ def test_a_genuine_token_gets_through(client, kit, forwarder):
     assert response.status_code == 200 and len(forwarder.calls) == 1
 
 
-def test_the_forging_kit_untampered_gets_through(client, kit, forwarder):
+def test_the_forging_kit_untampered_gets_through(client, kit, forwarder, acme, globex):
     """So each case below fails for its one defect: the kit's own signing is sound, and the
-    tampered claims would pass had they been signed (the other org exists)."""
+    tampered claims would pass had they been signed (by a real user of the other org, or a real
+    admin: the gateway also checks that the token's user still exists with that role)."""
     assert _get(client, kit.sign()).status_code == 200
-    assert _get(client, kit.with_claims(org=kit.other_org)).status_code == 200
-    assert _get(client, kit.with_claims(role="admin", sub="someone-else")).status_code == 200
+    assert _get(client, kit.with_claims(org=kit.other_org, sub=globex[1].id, role="admin")).status_code == 200
+    assert _get(client, kit.with_claims(role="admin", sub=acme[1]["admin"].id)).status_code == 200
     assert len(forwarder.calls) == 3
+
+
+def test_a_signed_token_of_a_user_who_does_not_exist_is_refused(client, kit, forwarder):
+    assert _get(client, kit.with_claims(role="admin", sub="someone-else")).status_code == 401
+    assert _get(client, kit.with_claims(org=kit.other_org)).status_code == 401  # not a user of that org
+    assert forwarder.calls == []
 
 
 @pytest.mark.parametrize(("forge", "reason"), [pytest.param(f, r, id=name) for name, f, r in CASES])

@@ -45,7 +45,7 @@ def test_a_token_of_an_org_that_does_not_exist_is_refused(client, keys, forwarde
     ghost = User.create("00000000-0000-4000-8000-000000000bad", "g@ghost.io", "Ghost", "admin", datetime.now(UTC))
     token = TokenIssuer(keys, lambda: datetime.now(UTC), "stitch").for_user(ghost)["access_token"]
     response = client.get("/api/templates/templates", headers={"Authorization": f"Bearer {token}"})
-    assert response.status_code == 401 and response.get_json()["detail"] == "the token's organization is unknown"
+    assert response.status_code == 401 and response.get_json()["detail"] == "the token's user is unknown"
     assert forwarder.calls == []
 
 

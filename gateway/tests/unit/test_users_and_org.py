@@ -119,7 +119,8 @@ def test_admins_change_the_org_settings(client, bearer, acme, uow):
     response = client.patch("/api/gateway/organization", json={"name": "Acme Corp", "settings": {"timezone": "Europe/Berlin"}},
                             headers=bearer())
     body = response.get_json()
-    assert body["name"] == "Acme Corp" and body["settings"] == {"timezone": "Europe/Berlin", "locale": "en"}
+    assert body["name"] == "Acme Corp" and body["settings"] == {"timezone": "Europe/Berlin", "locale": "en",
+                                                                "auto_join": False, "auto_join_role": "csm"}
     _validate(uow.published[-1])
     assert client.patch("/api/gateway/organization", json={"name": "x"}, headers=bearer("csm")).status_code == 403
     bad = client.patch("/api/gateway/organization", json={"settings": {"locale": "english"}}, headers=bearer())

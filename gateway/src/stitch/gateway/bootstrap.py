@@ -7,27 +7,32 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from stitch.common.mail import BackgroundMailer, MaildirTransport, transport_from_url
 from stitch.common.runtime import ServiceRuntime, build_runtime
 from stitch.common.tokens import JwksSource, TokenVerifier
 from stitch.gateway import config
 from stitch.gateway.adapters.dns_txt import txt_lookup
 from stitch.gateway.adapters.forwarder import Forwarder
 from stitch.gateway.adapters.passwords import Argon2Passwords
+from stitch.gateway.adapters.personal_domains import personal_email_domains
 from stitch.gateway.adapters.readiness_probe import probe_all
 from stitch.gateway.adapters.signing_keys import SigningKeys
 from stitch.gateway.adapters.tables import metadata
 from stitch.gateway.adapters.unit_of_work import GatewayUnitOfWork
 from stitch.gateway.application import (
-    api_keys, custom_domains, demo, organizations, portal_principals, routing, sessions, users,
+    api_keys, custom_domains, demo, invitations, organizations, password_reset, portal_principals, routing,
+    sessions, signup, users,
 )
-from stitch.gateway.application.ports import PasswordHasher
+from stitch.gateway.application.mails import LinkPolicy
+from stitch.gateway.application.ports import Mailer, PasswordHasher
 from stitch.gateway.application.tokens import TokenIssuer
 
 
 def bootstrap(settings: config.Settings | None = None, *, uow: Callable[[], Any] | None = None,
               keys: SigningKeys | None = None, clock: Callable[[], datetime] | None = None,
               probe: Callable[..., dict] | None = None, forwarder: Forwarder | None = None,
-              passwords: PasswordHasher | None = None, dns: Callable[[str], list[str]] | None = None) -> ServiceRuntime:
+              passwords: PasswordHasher | None = None, dns: Callable[[str], list[str]] | None = None,
+              mailer: Mailer | None = None) -> ServiceRuntime:
     settings = settings or config.load()
     clock = clock or (lambda: datetime.now(UTC))
     keys = keys or SigningKeys.load_or_create(settings.key_file)
@@ -43,6 +48,12 @@ def bootstrap(settings: config.Settings | None = None, *, uow: Callable[[], Any]
     policy = sessions.SessionPolicy(idle=timedelta(days=settings.refresh_idle_days),
                                     absolute=timedelta(days=settings.refresh_absolute_days))
     cells = routing.Cells({s: settings.service_url(s) for s in config.SERVICES}, settings.other_cells())
+    transport = transport_from_url(settings.mail_url, settings.mail_from, settings.var_dir)
+    mailbox = transport.directory if isinstance(transport, MaildirTransport) else None
+    mailer = mailer or BackgroundMailer(transport)
+    links = LinkPolicy(settings.public_url, verify_ttl=timedelta(hours=settings.verify_link_hours),
+                       reset_ttl=timedelta(minutes=settings.reset_link_minutes),
+                       invitation_ttl=timedelta(days=settings.invitation_days))
     return dataclasses.replace(
         runtime,
         event_handlers={
@@ -64,6 +75,32 @@ def bootstrap(settings: config.Settings | None = None, *, uow: Callable[[], Any]
             "update_user": lambda org_id, user_id, **changes: users.update_user(
                 org_id, user_id, new_uow(), clock, **changes),
             "deactivate_user": lambda org_id, user_id: users.deactivate_user(org_id, user_id, new_uow(), clock),
+            "update_profile": lambda org_id, user_id, **changes: users.update_profile(
+                org_id, user_id, new_uow(), clock, **changes),
+            "change_password": lambda org_id, user_id, current, new: users.change_password(
+                org_id, user_id, current, new, new_uow(), passwords, clock),
+            "user_standing": lambda org_id, user_id: users.standing(org_id, user_id, new_uow()),
+            # day one: sign-up, password reset, invitations
+            "request_signup": lambda email: signup.request_signup(email, new_uow(), mailer, links, clock,
+                                                                  personal_email_domains()),
+            "inspect_signup": lambda token: signup.inspect_signup(token, new_uow(), clock),
+            "complete_signup": lambda command: signup.complete_signup(command, new_uow(), passwords, clock),
+            "request_password_reset": lambda email: password_reset.request_reset(email, new_uow(), mailer, links,
+                                                                                 clock),
+            "check_reset_link": lambda token: password_reset.check_reset_link(token, new_uow(), clock),
+            "reset_password": lambda token, password: password_reset.reset_password(
+                token, password, new_uow(), passwords, mailer, links, clock),
+            "invite": lambda org_id, invited_by, email, role: invitations.invite(
+                org_id, invited_by, email, role, new_uow(), mailer, links, clock),
+            "list_invitations": lambda org_id: invitations.list_invitations(org_id, new_uow()),
+            "resend_invitation": lambda org_id, invitation_id: invitations.resend(
+                org_id, invitation_id, new_uow(), mailer, links, clock),
+            "revoke_invitation": lambda org_id, invitation_id: invitations.revoke(
+                org_id, invitation_id, new_uow(), clock),
+            "inspect_invitation": lambda token: invitations.inspect_invitation(token, new_uow(), clock),
+            "accept_invitation": lambda command: invitations.accept(command, new_uow(), passwords, clock),
+            "dev_mailbox_directory": lambda: mailbox,
+            "now": clock,
             "seed_demo": lambda password: demo.seed_demo(password, config.DEMO_ORG_ID, config.DEMO_ADMIN_ID,
                                                          new_uow, passwords, clock),
             # sessions and credentials

@@ -35,6 +35,25 @@ class Settings(ServiceSettings):
     # Other cells of the route table, as JSON: {"eu-2": {"templates": "http://…", "accounts": …}}.
     # Orgs whose route names no other cell are served by this gateway's own service URLs.
     cells: str = ""
+    # Links in security mail are built on this address, never on a request's Host header.
+    public_url: str = "http://127.0.0.1:8080"
+    # smtp://user:pass@host:587, smtps://host:465, maildir:<dir>; empty: a Maildir under
+    # <var_dir>/mail that the dev mailbox (/dev/mail) shows.
+    mail_url: str = ""
+    mail_from: str = "Stitch <no-reply@stitch.test>"
+    verify_link_hours: int = 24
+    reset_link_minutes: int = 30
+    invitation_days: int = 7
+    # Rate limits (Flask-Limiter notation). Memory fits one embedded process; the full stack
+    # shares counters across gateway replicas in Redis (redis://host:6379/1).
+    rate_limit_storage_url: str = "memory://"
+    login_limit_per_email: str = "5 per minute"
+    login_limit_per_ip: str = "30 per minute"
+    link_limit_per_email: str = "5 per hour"  # sign-up and password-reset mails to one address
+    link_limit_per_ip: str = "30 per hour"
+    token_limit_per_ip: str = "60 per minute"  # opening and spending links, accepting invitations
+    org_api_quota: str = "1200 per minute"  # every authenticated API call of one organization
+    trusted_proxies: int = 0  # proxies in front that set X-Forwarded-For (the client IP for limits)
 
     def service_url(self, service: str) -> str:
         return getattr(self, f"{service}_url").rstrip("/")

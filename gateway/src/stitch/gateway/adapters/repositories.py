@@ -7,13 +7,15 @@ import dataclasses
 from datetime import datetime
 from typing import Any, Generic, TypeVar
 
-from sqlalchemy import Table, and_, insert, select, update
+from sqlalchemy import Table, and_, delete, insert, select, update
 from sqlalchemy.orm import Session
 
 from stitch.gateway.adapters import tables as t
 from stitch.gateway.domain.credentials import ApiKey, RefreshToken
 from stitch.gateway.domain.custom_domain import CustomDomain
+from stitch.gateway.domain.email_links import EmailLink
 from stitch.gateway.domain.identity import Organization, User
+from stitch.gateway.domain.invitation import ACCEPTED, PENDING, Invitation
 from stitch.gateway.domain.portal_principal import PortalPrincipal
 
 R = TypeVar("R")
@@ -56,6 +58,9 @@ class SqlOrganizations(_Records[Organization]):
     def by_slug(self, slug: str) -> Organization | None:
         return self.one(t.organizations.c.slug == slug)
 
+    def by_email_domain(self, domain: str) -> Organization | None:
+        return self.one(t.organizations.c.email_domain == domain)
+
     def by_custom_domain(self, domain: str) -> Organization | None:
         return self.one(t.organizations.c.id == select(t.custom_domains.c.org_id).where(
             t.custom_domains.c.domain == domain, t.custom_domains.c.verified_at.is_not(None)).scalar_subquery())
@@ -76,6 +81,9 @@ class SqlUsers(_Records[User]):
         if after is not None:
             where.append(t.users.c.email > after)  # keyset on email: unique and how admins read the list
         return self.many(*where, order_by=t.users.c.email, limit=limit)
+
+    def touch(self, user_id: str, now: datetime) -> None:
+        self._session.execute(update(t.users).where(t.users.c.id == user_id).values(last_active_at=now))
 
 
 class SqlRefreshTokens(_Records[RefreshToken]):
@@ -140,3 +148,50 @@ class SqlCustomDomains(_Records[CustomDomain]):
 
     def remove(self, domain: str) -> None:
         self._session.execute(t.custom_domains.delete().where(t.custom_domains.c.domain == domain))
+
+
+class SqlEmailLinks(_Records[EmailLink]):
+    def __init__(self, session: Session) -> None:
+        super().__init__(session, t.email_links, EmailLink)
+
+    def by_hash(self, token_hash: str) -> EmailLink | None:
+        return self.one(t.email_links.c.token_hash == token_hash)
+
+    def spend(self, token_hash: str, purpose: str, now: datetime) -> EmailLink | None:
+        # One UPDATE decides a race between two clicks: only one sees rowcount 1.
+        c = t.email_links.c
+        result = self._session.execute(update(t.email_links).where(
+            c.token_hash == token_hash, c.purpose == purpose, c.used_at.is_(None), c.expires_at > now,
+        ).values(used_at=now))
+        return self.by_hash(token_hash) if result.rowcount == 1 else None
+
+    def discard_unused(self, purpose: str, email: str) -> None:
+        c = t.email_links.c
+        self._session.execute(delete(t.email_links).where(c.purpose == purpose, c.email == email,
+                                                          c.used_at.is_(None)))
+
+
+class SqlInvitations(_Records[Invitation]):
+    def __init__(self, session: Session) -> None:
+        super().__init__(session, t.invitations, Invitation)
+
+    def get(self, org_id: str, invitation_id: str) -> Invitation | None:
+        return self.one(t.invitations.c.org_id == org_id, t.invitations.c.id == invitation_id)
+
+    def by_hash(self, token_hash: str) -> Invitation | None:
+        return self.one(t.invitations.c.token_hash == token_hash)
+
+    def pending_for(self, org_id: str, email: str) -> Invitation | None:
+        c = t.invitations.c
+        return self.one(c.org_id == org_id, c.email == email, c.status == PENDING)
+
+    def open_of_org(self, org_id: str) -> list[Invitation]:
+        c = t.invitations.c
+        return self.many(c.org_id == org_id, c.status == PENDING, order_by=c.created_at)
+
+    def accept(self, token_hash: str, now: datetime) -> Invitation | None:
+        c = t.invitations.c
+        result = self._session.execute(update(t.invitations).where(
+            c.token_hash == token_hash, c.status == PENDING, c.expires_at > now,
+        ).values(status=ACCEPTED, accepted_at=now))
+        return self.by_hash(token_hash) if result.rowcount == 1 else None

@@ -5,7 +5,7 @@ known (sign-in by email, API-key lookup, portal routing by slug or domain), so e
 scopes by org in code and the persona matrix proves it from outside.
 """
 
-from sqlalchemy import JSON, Column, ForeignKey, Index, MetaData, String, Table, UniqueConstraint
+from sqlalchemy import JSON, Column, ForeignKey, Index, Integer, MetaData, String, Table, UniqueConstraint
 
 from stitch.common.db.messaging_tables import RLS_EXEMPT as MESSAGING_TABLES
 from stitch.common.db.messaging_tables import add_messaging_tables
@@ -23,6 +23,7 @@ organizations = Table(
     Column("settings", JSON, nullable=False),
     Column("cell", String(40), nullable=False),  # the route table: which cell serves this org
     Column("created_at", UtcDateTime, nullable=False),
+    UniqueConstraint("email_domain", name="uq_organizations_email_domain"),  # sign-ups find their org by it
 )
 
 users = Table(
@@ -36,6 +37,11 @@ users = Table(
     Column("password_hash", String(200)),
     Column("created_at", UtcDateTime, nullable=False),
     Column("updated_at", UtcDateTime, nullable=False),
+    Column("title", String(100), nullable=False),
+    Column("avatar_url", String(500)),
+    Column("timezone", String(64)),
+    Column("notification_preferences", JSON, nullable=False),
+    Column("last_active_at", UtcDateTime),
     Index("ix_users_org_email", "org_id", "email"),
 )
 
@@ -89,5 +95,39 @@ custom_domains = Table(
     Column("verified_at", UtcDateTime),
 )
 
-IDENTITY_STORE = ("organizations", "users", "refresh_tokens", "api_keys", "portal_principals", "custom_domains")
+# Single-use links by email (sign-up verification, password reset): only the token's digest.
+email_links = Table(
+    "email_links", metadata,
+    Column("id", String(36), primary_key=True),
+    Column("purpose", String(30), nullable=False),
+    Column("token_hash", String(64), nullable=False, unique=True),
+    Column("email", String(254), nullable=False),
+    Column("org_id", String(36), ForeignKey("organizations.id")),
+    Column("subject_id", String(36)),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("expires_at", UtcDateTime, nullable=False),
+    Column("used_at", UtcDateTime),
+    Index("ix_email_links_purpose_email", "purpose", "email"),
+)
+
+invitations = Table(
+    "invitations", metadata,
+    Column("id", String(36), primary_key=True),
+    Column("org_id", String(36), ForeignKey("organizations.id"), nullable=False),
+    Column("email", String(254), nullable=False),
+    Column("role", String(20), nullable=False),
+    Column("invited_by", String(36), nullable=False),
+    Column("token_hash", String(64), nullable=False, unique=True),
+    Column("status", String(20), nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("expires_at", UtcDateTime, nullable=False),
+    Column("last_sent_at", UtcDateTime, nullable=False),
+    Column("send_count", Integer, nullable=False),
+    Column("accepted_at", UtcDateTime),
+    Column("revoked_at", UtcDateTime),
+    Index("ix_invitations_org_email", "org_id", "email"),
+)
+
+IDENTITY_STORE = ("organizations", "users", "refresh_tokens", "api_keys", "portal_principals", "custom_domains",
+                  "email_links", "invitations")
 RLS_EXEMPT = MESSAGING_TABLES + IDENTITY_STORE

@@ -17,4 +17,6 @@ class GatewayUnitOfWork(SqlUnitOfWork):
         self.api_keys = r.SqlApiKeys(self.session)
         self.portal_principals = r.SqlPortalPrincipals(self.session)
         self.custom_domains = r.SqlCustomDomains(self.session)
+        self.email_links = r.SqlEmailLinks(self.session)
+        self.invitations = r.SqlInvitations(self.session)
         return self

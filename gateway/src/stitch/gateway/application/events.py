@@ -1,6 +1,6 @@
 """The identity events the gateway publishes, so services keep a read model of staff users.
 
-Payloads carry what a read model needs (name, email, role, status) and never a credential.
+Payloads carry what a read model needs (name, email, role, status, title, avatar) and never a credential.
 """
 
 from __future__ import annotations
@@ -23,4 +23,5 @@ def organization_data(org: Organization) -> dict[str, Any]:
 
 def user_data(user: User) -> dict[str, Any]:
     return {"user_id": user.id, "email": user.email, "name": user.name, "role": user.role,
-            "status": user.status, "updated_at": user.updated_at.isoformat()}
+            "status": user.status, "title": user.title, "avatar_url": user.avatar_url,
+            "updated_at": user.updated_at.isoformat()}

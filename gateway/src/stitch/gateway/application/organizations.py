@@ -1,4 +1,4 @@
-"""Creating organizations and their staff (CLI and demo seed for now; invitations come next)."""
+"""Creating organizations and their staff directly (admin CLI, demo seed); sign-up and invitations build on it."""
 
 from __future__ import annotations
 
@@ -9,7 +9,9 @@ from stitch.gateway.application import events
 from stitch.gateway.application.ports import Clock, PasswordHasher, UnitOfWork
 from stitch.gateway.domain.identity import IdentityConflict, InvalidIdentity, Organization, User, normalize_email
 
-DEFAULT_SETTINGS = {"timezone": "UTC", "locale": "en"}
+# auto_join: a verified sign-up from the org's email domain joins without an invitation, with
+# auto_join_role. Off until an admin turns it on (an org decides who gets in).
+DEFAULT_SETTINGS = {"timezone": "UTC", "locale": "en", "auto_join": False, "auto_join_role": "csm"}
 
 
 @dataclasses.dataclass(frozen=True)
@@ -26,6 +28,8 @@ def create_organization(command: CreateOrganization, uow: UnitOfWork, clock: Clo
     with uow:
         if uow.organizations.by_slug(org.slug) is not None:
             raise IdentityConflict(f"the slug {org.slug!r} is taken")
+        if uow.organizations.by_email_domain(org.email_domain) is not None:  # a domain maps to one org
+            raise IdentityConflict(f"the email domain {org.email_domain!r} belongs to another organization")
         uow.set_org(org.id)
         uow.organizations.add(org)
         uow.publish(events.ORGANIZATION_CREATED, events.organization_data(org))
@@ -67,7 +71,7 @@ class CreateUser:
 
 def create_user(command: CreateUser, uow: UnitOfWork, hasher: PasswordHasher, clock: Clock) -> User:
     email = normalize_email(command.email)
-    password_hash = hasher.hash(_checked_password(command.password)) if command.password is not None else None
+    password_hash = hasher.hash(checked_password(command.password)) if command.password is not None else None
     with uow:
         org = uow.organizations.by_slug(command.org_slug.strip().lower())
         if org is None:
@@ -86,7 +90,7 @@ def create_user(command: CreateUser, uow: UnitOfWork, hasher: PasswordHasher, cl
 PASSWORD_MIN, PASSWORD_MAX = 12, 256  # NIST SP 800-63B: length, not composition rules
 
 
-def _checked_password(password: str) -> str:
+def checked_password(password: str) -> str:
     if not PASSWORD_MIN <= len(password) <= PASSWORD_MAX:
         raise InvalidIdentity("password", f"must be {PASSWORD_MIN} to {PASSWORD_MAX} characters")
     return password

@@ -6,9 +6,12 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any, Protocol, Self
 
+from stitch.common.mail import Mail
 from stitch.gateway.domain.custom_domain import CustomDomain
 from stitch.gateway.domain.credentials import ApiKey, RefreshToken
+from stitch.gateway.domain.email_links import EmailLink
 from stitch.gateway.domain.identity import Organization, User
+from stitch.gateway.domain.invitation import Invitation
 from stitch.gateway.domain.portal_principal import PortalPrincipal
 
 Clock = Callable[[], datetime]
@@ -18,6 +21,7 @@ class Organizations(Protocol):
     def add(self, org: Organization) -> None: ...
     def get(self, org_id: str) -> Organization | None: ...
     def by_slug(self, slug: str) -> Organization | None: ...
+    def by_email_domain(self, domain: str) -> Organization | None: ...
     def by_custom_domain(self, domain: str) -> Organization | None: ...
     def save(self, org: Organization) -> None: ...
 
@@ -28,6 +32,8 @@ class Users(Protocol):
     def by_email(self, email: str) -> User | None: ...
     def of_org(self, org_id: str, limit: int | None = None, after: str | None = None) -> list[User]: ...
     def save(self, user: User) -> None: ...
+    def touch(self, user_id: str, now: datetime) -> None:
+        """Record activity (the users page's "last active") without rewriting the row."""
 
 
 class RefreshTokens(Protocol):
@@ -53,6 +59,27 @@ class PortalPrincipals(Protocol):
     def get(self, principal_id: str) -> PortalPrincipal | None: ...
 
 
+class EmailLinks(Protocol):
+    def add(self, link: EmailLink) -> None: ...
+    def by_hash(self, token_hash: str) -> EmailLink | None: ...
+    def spend(self, token_hash: str, purpose: str, now: datetime) -> EmailLink | None:
+        """Mark the link used if it is unused and unexpired, atomically; None if it was not."""
+    def discard_unused(self, purpose: str, email: str) -> None:
+        """Drop earlier unused links of this purpose and address: only the newest one works."""
+
+
+class Invitations(Protocol):
+    def add(self, invitation: Invitation) -> None: ...
+    def get(self, org_id: str, invitation_id: str) -> Invitation | None: ...
+    def by_hash(self, token_hash: str) -> Invitation | None: ...
+    def pending_for(self, org_id: str, email: str) -> Invitation | None: ...
+    def open_of_org(self, org_id: str) -> list[Invitation]:
+        """Invitations neither accepted nor revoked (the expired ones too, so they can be resent)."""
+    def save(self, invitation: Invitation) -> None: ...
+    def accept(self, token_hash: str, now: datetime) -> Invitation | None:
+        """Mark a pending, unexpired invitation accepted, atomically; None if it was not."""
+
+
 class CustomDomains(Protocol):
     def add(self, domain: CustomDomain) -> None: ...
     def get(self, domain: str) -> CustomDomain | None: ...
@@ -68,6 +95,8 @@ class UnitOfWork(Protocol):
     api_keys: ApiKeys
     portal_principals: PortalPrincipals
     custom_domains: CustomDomains
+    email_links: EmailLinks
+    invitations: Invitations
 
     def __enter__(self) -> Self: ...
     def __exit__(self, *exc: Any) -> None: ...
@@ -82,6 +111,11 @@ class PasswordHasher(Protocol):
     def needs_rehash(self, stored: str) -> bool: ...
     def waste_time(self, password: str) -> None:
         """Spend as long as a real check, so an unknown email is not faster than a wrong password."""
+
+
+class Mailer(Protocol):
+    def send(self, mail: Mail) -> None:
+        """Hand the mail over for delivery; returns at once (delivery happens in the background)."""
 
 
 class Signer(Protocol):

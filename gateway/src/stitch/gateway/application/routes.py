@@ -10,7 +10,7 @@ PUBLIC_ROUTES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
         ("process health", r"^/(healthz|readyz|metrics)$"),
         ("suite health (statuses only without a token)", r"^/ops/health$"),
         ("token verification keys", r"^/\.well-known/jwks\.json$"),
-        ("sign-in, refresh, sign-out, password reset", r"^/auth/[a-z-]+$"),
+        ("sign-in, refresh, sign-out, sign-up, email links, password reset, invitations", r"^/auth/[a-z-]+$"),
         ("API documents and their browsable UI", r"^/api/[a-z]+/(openapi\.json|docs(/.*)?)$"),
         ("CRM and provider webhooks", r"^/webhooks/.+$"),
         ("OAuth callbacks", r"^/oauth/[a-z0-9_-]+/callback$"),
@@ -20,7 +20,7 @@ PUBLIC_ROUTES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
 )
 DEV_ONLY_PUBLIC_ROUTES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
     (why, re.compile(pattern)) for why, pattern in (
-        ("development mailbox", r"^/dev/mailbox(/.*)?$"),
+        ("development mailbox", r"^/dev/mail(/.*)?$"),
     )
 )
 

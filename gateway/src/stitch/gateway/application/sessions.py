@@ -59,6 +59,7 @@ def login(email: str, password: str, uow: UnitOfWork, hasher: PasswordHasher, to
         now = clock()
         refresh, raw = RefreshToken.issue(user.id, user.org_id, now, idle=policy.idle, absolute=policy.absolute)
         uow.refresh_tokens.add(refresh)
+        uow.users.touch(user.id, now)
         uow.commit()
     return Session(tokens.for_user(user), raw, int((refresh.expires_at - now).total_seconds()))
 
@@ -83,6 +84,7 @@ def refresh(raw: str, uow: UnitOfWork, tokens: TokenIssuer, policy: SessionPolic
             user.id, user.org_id, now, idle=policy.idle, absolute=policy.absolute,
             family_id=current.family_id, family_expires_at=current.family_expires_at)
         uow.refresh_tokens.add(successor)
+        uow.users.touch(user.id, now)  # a web app refreshes every few minutes while in use
         uow.commit()
     return Session(tokens.for_user(user), raw_next, int((successor.expires_at - now).total_seconds()))
 

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from stitch.gateway.application import events
-from stitch.gateway.application.ports import Clock, UnitOfWork
+from stitch.gateway.application.organizations import checked_password
+from stitch.gateway.application.ports import Clock, PasswordHasher, UnitOfWork
 from stitch.gateway.domain.identity import User, ensure_an_admin_remains
+from stitch.gateway.domain.profile import change_profile
 
 
 def list_users(org_id: str, limit: int, after: str | None, uow: UnitOfWork) -> list[User]:
@@ -48,3 +50,52 @@ def deactivate_user(org_id: str, user_id: str, uow: UnitOfWork, clock: Clock) ->
             uow.publish(events.USER_DEACTIVATED, {**events.user_data(user), "deactivated_at": now.isoformat()})
             uow.commit()
     return user
+
+
+def update_profile(org_id: str, user_id: str, uow: UnitOfWork, clock: Clock, *, name: str | None = None,
+                   title: str | None = None, avatar_url: str | None = "", timezone: str | None = "",
+                   notification_preferences: dict | None = None) -> User | None:
+    """The signed-in user's own profile. Only name, title and avatar reach the services."""
+    with uow:
+        uow.set_org(org_id)
+        user = uow.users.get(org_id, user_id)
+        if user is None:
+            return None
+        now = clock()
+        shown_before = events.user_data(user)
+        changed = user.change(now, name=name)
+        changed = change_profile(user, title=title, avatar_url=avatar_url, timezone=timezone,
+                                 notifications=notification_preferences) or changed
+        if changed:
+            user.updated_at = now
+            uow.users.save(user)
+            if {k: v for k, v in events.user_data(user).items() if k != "updated_at"} != {
+                    k: v for k, v in shown_before.items() if k != "updated_at"}:
+                uow.publish(events.USER_UPDATED, events.user_data(user))
+            uow.commit()
+    return user
+
+
+def change_password(org_id: str, user_id: str, current: str, new: str, uow: UnitOfWork,
+                    hasher: PasswordHasher, clock: Clock) -> bool:
+    """Knowing the current password is required even when signed in: a borrowed laptop must
+    not be enough to take the account. Every session ends; the caller signs in again."""
+    password_hash = hasher.hash(checked_password(new))
+    with uow:
+        user = uow.users.get(org_id, user_id)
+        if user is None or user.password_hash is None or not hasher.verify(user.password_hash, current):
+            return False
+        now = clock()
+        uow.set_org(org_id)
+        user.password_hash, user.updated_at = password_hash, now
+        uow.users.save(user)
+        uow.refresh_tokens.revoke_subject(user.id, now)
+        uow.commit()
+    return True
+
+
+def standing(org_id: str, user_id: str, uow: UnitOfWork) -> tuple[str, str] | None:
+    """(status, role) of a staff user now, for the gateway to refuse tokens that outlived them."""
+    with uow:
+        user = uow.users.get(org_id, user_id)
+    return (user.status, user.role) if user else None

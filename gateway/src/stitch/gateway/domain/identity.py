@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import re
 import uuid
+from collections.abc import Collection
 from datetime import datetime
 from typing import Any
 
@@ -38,6 +39,22 @@ def normalize_email(value: str, field: str = "email") -> str:
     if not at or not _EMAIL_LOCAL.match(local) or not _DOMAIN.match(domain) or len(email) > 254:
         raise InvalidIdentity(field, "must be an email address")
     return email
+
+
+def work_email(value: str, personal_domains: Collection[str]) -> str:
+    """A sign-up address must be a work one: each company gets its own organization by its domain,
+    and a free-mail domain is shared by millions of strangers."""
+    email = normalize_email(value)
+    domain = email.rpartition("@")[2]
+    labels = domain.split(".")
+    if any(".".join(labels[i:]) in personal_domains for i in range(len(labels) - 1)):
+        raise InvalidIdentity("email", f"must be a work email: personal addresses such as @{domain} "
+                                       "are not accepted; use the address your company gave you")
+    return email
+
+
+def email_domain(email: str) -> str:
+    return email.rpartition("@")[2]
 
 
 def normalize_domain(value: str, field: str) -> str:
@@ -81,6 +98,13 @@ class Organization:
     def rename(self, name: str) -> None:
         self.name = _name(name, "name")
 
+    @property
+    def auto_join_role(self) -> str | None:
+        """The role a verified sign-up from the org's email domain joins with; None: ask an admin."""
+        if not self.settings.get("auto_join"):
+            return None
+        return self.settings.get("auto_join_role") or "csm"
+
 
 @dataclasses.dataclass
 class User:
@@ -93,12 +117,17 @@ class User:
     password_hash: str | None
     created_at: datetime
     updated_at: datetime
+    title: str = ""
+    avatar_url: str | None = None
+    timezone: str | None = None  # None: the organization's
+    notification_preferences: dict[str, Any] = dataclasses.field(default_factory=dict)
+    last_active_at: datetime | None = None
 
     @classmethod
     def create(cls, org_id: str, email: str, name: str, role: str, now: datetime, *,
                user_id: str | None = None, password_hash: str | None = None) -> User:
         return cls(id=user_id or str(uuid.uuid4()), org_id=org_id, email=normalize_email(email),
-                   name=_name(name, "name"), role=_role(role), status=ACTIVE, password_hash=password_hash,
+                   name=_name(name, "name"), role=valid_role(role), status=ACTIVE, password_hash=password_hash,
                    created_at=now, updated_at=now)
 
     @property
@@ -110,7 +139,7 @@ class User:
         if name is not None:
             self.name = _name(name, "name")
         if role is not None:
-            self.role = _role(role)
+            self.role = valid_role(role)
         changed = (self.name, self.role) != before
         if changed:
             self.updated_at = now
@@ -123,7 +152,7 @@ class User:
         return True
 
 
-def _role(role: str) -> str:
+def valid_role(role: str) -> str:
     if role not in ROLES:
         raise InvalidIdentity("role", f"must be one of {', '.join(ROLES)}")
     return role

@@ -16,6 +16,7 @@ from stitch.common.http.pagination import PageArgs, decode_cursor, page_of
 from stitch.common.http.problems import Problem
 from stitch.common.permissions import Capability
 from stitch.common.runtime import ServiceRuntime
+from stitch.gateway.domain.profile import notification_preferences
 from stitch.gateway.entrypoints import schemas as s
 
 
@@ -47,11 +48,32 @@ def blueprint(runtime: ServiceRuntime, prefix: str) -> Blueprint:
     @bp.route("/me")
     class Me(MethodView):
         @requires_auth()
-        @bp.response(200, s.UserOut)
+        @bp.response(200, s.ProfileOut)
         def get(self):
-            """The signed-in user."""
+            """The signed-in user, with their profile and notification preferences."""
             principal = current_principal()
-            return _found(use["get_user"](principal.org_id, principal.subject), "user")
+            return _profile(_found(use["get_user"](principal.org_id, principal.subject), "user"))
+
+        @requires_auth()
+        @bp.arguments(s.ProfilePatch)
+        @bp.response(200, s.ProfileOut)
+        def patch(self, body):
+            """Change your own name, title, avatar, time zone or notification preferences."""
+            principal = current_principal()
+            return _profile(_found(use["update_profile"](principal.org_id, principal.subject, **body), "user"))
+
+    @bp.route("/me/password")
+    class MyPassword(MethodView):
+        @requires_auth()
+        @bp.arguments(s.PasswordChangeIn)
+        @bp.response(204)
+        @bp.alt_response(403, description="the current password is not correct")
+        def post(self, body):
+            """Change your password (the current one is required); every session ends."""
+            principal = current_principal()
+            if not use["change_password"](principal.org_id, principal.subject, body["current_password"],
+                                          body["new_password"]):
+                raise Problem(403, "Forbidden", "the current password is not correct")
 
     @bp.route("/users")
     class UsersView(MethodView):
@@ -86,6 +108,40 @@ def blueprint(runtime: ServiceRuntime, prefix: str) -> Blueprint:
         def post(self, user_id):
             """Deactivate a user: they cannot sign in, and every session of theirs ends."""
             return _found(use["deactivate_user"](current_principal().org_id, user_id), "user")
+
+    @bp.route("/invitations")
+    class InvitationsView(MethodView):
+        @requires_auth(Capability.MANAGE_USERS)
+        @bp.response(200, s.InvitationList)
+        def get(self):
+            """Invitations not yet accepted: pending, and expired ones that can be resent."""
+            return {"items": [_invitation(i) for i in use["list_invitations"](current_principal().org_id)]}
+
+        @requires_auth(Capability.MANAGE_USERS)
+        @bp.arguments(s.InvitationIn)
+        @bp.response(201, s.InvitationOut)
+        def post(self, body):
+            """Invite a teammate by email with a role; they get a mail with a link to accept."""
+            principal = current_principal()
+            return _invitation(use["invite"](principal.org_id, principal.subject, body["email"], body["role"]))
+
+    @bp.route("/invitations/<invitation_id>")
+    class InvitationView(MethodView):
+        @requires_auth(Capability.MANAGE_USERS)
+        @bp.response(200, s.InvitationOut)
+        def delete(self, invitation_id):
+            """Revoke an invitation: its link stops working."""
+            return _invitation(_found(use["revoke_invitation"](current_principal().org_id, invitation_id),
+                                      "invitation"))
+
+    @bp.route("/invitations/<invitation_id>/resend")
+    class ResendInvitation(MethodView):
+        @requires_auth(Capability.MANAGE_USERS)
+        @bp.response(200, s.InvitationOut)
+        def post(self, invitation_id):
+            """Mail the invitation again with a new link (the old link stops working) and a new expiry."""
+            return _invitation(_found(use["resend_invitation"](current_principal().org_id, invitation_id),
+                                      "invitation"))
 
     @bp.route("/api-keys")
     class ApiKeysView(MethodView):
@@ -144,4 +200,11 @@ def blueprint(runtime: ServiceRuntime, prefix: str) -> Blueprint:
             """Check the TXT record now; once found, the domain serves the portal."""
             return _found(use["verify_domain"](current_principal().org_id, domain), "domain")
 
+    def _invitation(invitation) -> dict:
+        return {**dataclasses.asdict(invitation), "status": invitation.state(use["now"]())}
+
     return bp
+
+
+def _profile(user) -> dict:
+    return {**dataclasses.asdict(user), "notification_preferences": notification_preferences(user)}

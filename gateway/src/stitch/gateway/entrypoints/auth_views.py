@@ -13,22 +13,25 @@ from flask_smorest import Blueprint
 from stitch.common.http.problems import Problem
 from stitch.common.runtime import ServiceRuntime
 from stitch.gateway.application.sessions import InvalidCredentials, InvalidRefreshToken, Session
+from stitch.gateway.entrypoints.rate_limits import RateLimits
 from stitch.gateway.entrypoints.schemas import LoginIn, RefreshIn, TokenOut
 
 REFRESH_COOKIE = "stitch_refresh"
 _NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}  # RFC 6749 §5.1 for token responses
 
 
-def blueprint(runtime: ServiceRuntime) -> Blueprint:
+def blueprint(runtime: ServiceRuntime, limits: RateLimits) -> Blueprint:
     bp = Blueprint("auth", __name__, url_prefix="/auth", description="Signing in and out")
     use = runtime.use_cases
 
     @bp.route("/login")
     class Login(MethodView):
+        @limits.login
         @bp.doc(security=[])
         @bp.arguments(LoginIn)
         @bp.response(200, TokenOut)
         @bp.alt_response(401, description="wrong email or password (the answer never says which)")
+        @bp.alt_response(429, description="too many attempts for this address or from this client")
         def post(self, body):
             """Sign in a staff user with email and password."""
             try:

@@ -6,11 +6,13 @@ from __future__ import annotations
 from flask import Flask, Response, g, jsonify, render_template_string, request
 from flask.views import MethodView
 from flask_smorest import Blueprint
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from stitch.common.http.app import create_base_app
 from stitch.common.http.auth import CHALLENGE, current_principal
 from stitch.common.http.problems import Problem
-from stitch.common.permissions import Capability
+from stitch.common.mail import MaildirReader
+from stitch.common.permissions import API_KEY_ROLE, Capability
 from stitch.common.runtime import ServiceRuntime
 from stitch.common.tokens import TokenError
 from stitch.gateway import config
@@ -22,8 +24,9 @@ from stitch.gateway.application.routes import is_public
 from stitch.gateway.application.routing import PortalTarget, UnknownCell, is_portal_request
 from stitch.gateway.bootstrap import bootstrap
 from stitch.gateway.domain.credentials import looks_like_api_key
-from stitch.gateway.domain.identity import DEFAULT_CELL, IdentityConflict, InvalidIdentity
-from stitch.gateway.entrypoints import admin_views, auth_views
+from stitch.gateway.domain.email_links import LinkRefused
+from stitch.gateway.domain.identity import ACTIVE, DEFAULT_CELL, IdentityConflict, InvalidIdentity
+from stitch.gateway.entrypoints import admin_views, auth_views, dev_mailbox, link_pages, rate_limits, signup_views
 from stitch.gateway.entrypoints.ops_page import OPS_PAGE
 
 PREFIX = "/api/gateway"
@@ -36,6 +39,8 @@ def create_app(runtime: ServiceRuntime | None = None) -> Flask:
     app, api = create_base_app("gateway", title="Stitch gateway", api_prefix=PREFIX,
                                checks=runtime.readiness_checks(), verifier=runtime.verifier)
     _register_error_handlers(app)
+    if settings.trusted_proxies:  # the client IP the rate limits key on comes from X-Forwarded-For
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=settings.trusted_proxies, x_proto=settings.trusted_proxies)
     dev = settings.env == "dev"
     custom_domains: TtlCache[str, object] = TtlCache(CUSTOM_DOMAIN_TTL)
 
@@ -62,6 +67,8 @@ def create_app(runtime: ServiceRuntime | None = None) -> Flask:
         if not is_public(request.path, dev):
             _authenticate(runtime)
         return None
+
+    limits = rate_limits.install(app, settings)  # after _edge: the per-org quota needs the caller
 
     @app.get("/.well-known/jwks.json")
     def jwks() -> Response:
@@ -95,8 +102,12 @@ def create_app(runtime: ServiceRuntime | None = None) -> Flask:
             return jsonify(body), status
 
     api.register_blueprint(blueprint)
-    api.register_blueprint(auth_views.blueprint(runtime))
+    api.register_blueprint(auth_views.blueprint(runtime, limits))
+    api.register_blueprint(signup_views.blueprint(runtime, limits))
     api.register_blueprint(admin_views.blueprint(runtime, PREFIX))
+    app.register_blueprint(link_pages.blueprint())
+    if dev and (mailbox := use["dev_mailbox_directory"]()) is not None:
+        app.register_blueprint(dev_mailbox.blueprint(MaildirReader(mailbox)))
     return app
 
 
@@ -117,7 +128,22 @@ def _authenticate(runtime: ServiceRuntime) -> None:
         g.minted_authorization = f"Bearer {minted}"
         g.principal = runtime.verifier.verify(minted)
         return
-    current_principal()  # 401 problem unless the token verifies
+    principal = current_principal()  # 401 problem unless the token verifies
+    if principal.role != API_KEY_ROLE:
+        _refuse_outlived_token(runtime, principal)
+
+
+def _refuse_outlived_token(runtime: ServiceRuntime, principal) -> None:
+    """A staff token lives up to 15 minutes; the user may be deactivated or given another role
+    within them. Checking the user now makes both take effect on the next call, not at expiry."""
+    standing = runtime.use_cases["user_standing"](principal.org_id, principal.subject)
+    if standing is None:  # signed by us, yet the user (or the whole org) is gone
+        raise Problem(401, "Unauthorized", "the token's user is unknown", headers=CHALLENGE)
+    if standing[0] != ACTIVE:
+        raise Problem(401, "Unauthorized", "this user is deactivated", headers=CHALLENGE)
+    if standing[1] != principal.role:
+        raise Problem(401, "Unauthorized", "your role has changed: refresh the session to go on",
+                      headers=CHALLENGE)
 
 
 def _forward(runtime: ServiceRuntime, cell: str, service: str, **options) -> Response:
@@ -134,6 +160,9 @@ def _register_error_handlers(app: Flask) -> None:
     app.register_error_handler(InvalidIdentity, lambda e: Problem(
         422, "Request is not valid", str(e), errors=[{"name": f"json.{e.field}", "reason": e.rule}]).as_response())
     app.register_error_handler(IdentityConflict, lambda e: Problem(409, "Conflict", str(e)).as_response())
+    app.register_error_handler(LinkRefused, lambda e: Problem(
+        e.status, "This link cannot be used" if e.status == 410 else "This link is not valid", e.detail
+    ).as_response())
 
 
 def _own_readiness(app: Flask) -> dict:

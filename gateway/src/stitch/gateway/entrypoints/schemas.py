@@ -3,12 +3,26 @@
 
 from __future__ import annotations
 
-from marshmallow import Schema, fields, validate
+import zoneinfo
+
+from marshmallow import Schema, ValidationError, fields, validate
 
 from stitch.common.http.pagination import page_schema
 
 from stitch.common.permissions import API_KEY_SCOPES
 from stitch.gateway.domain.identity import ROLES
+from stitch.gateway.domain.profile import CHANNELS, NOTIFICATION_DEFAULTS
+
+PASSWORD_RULE = "12 to 256 characters; a passphrase of a few words is best"
+
+
+def _field(item, name: str):
+    return item[name] if isinstance(item, dict) else getattr(item, name)
+
+
+def _timezone(value: str) -> None:
+    if value not in zoneinfo.available_timezones():
+        raise ValidationError("must be an IANA time zone such as Europe/Paris or America/New_York")
 
 
 class LoginIn(Schema):
@@ -33,8 +47,12 @@ class TokenOut(Schema):
 
 
 class OrganizationSettings(Schema):
-    timezone = fields.String(validate=validate.Length(min=1, max=64))
+    timezone = fields.String(validate=_timezone)
     locale = fields.String(validate=validate.Regexp(r"^[a-z]{2,3}(-[A-Z]{2})?$"))
+    auto_join = fields.Boolean(metadata={"description": "verified sign-ups from the organization's email domain "
+                                                        "join without an invitation"})
+    auto_join_role = fields.String(validate=validate.OneOf(["csm", "ae", "viewer"]),
+                                   metadata={"description": "the role they join with (never admin)"})
 
 
 class OrganizationOut(Schema):
@@ -55,10 +73,38 @@ class UserOut(Schema):
     id = fields.String()
     email = fields.String()
     name = fields.String()
+    title = fields.String()
+    avatar_url = fields.String(allow_none=True)
     role = fields.String()
     status = fields.String()
+    joined_at = fields.Function(lambda user: _field(user, "created_at").isoformat(), dump_only=True,
+                                metadata={"description": "when the user joined", "format": "date-time"})
+    last_active_at = fields.DateTime(allow_none=True, metadata={"description": "last sign-in or session refresh"})
     created_at = fields.DateTime()
     updated_at = fields.DateTime()
+
+
+NotificationChannels = Schema.from_dict({c: fields.Boolean() for c in CHANNELS}, name="NotificationChannels")
+NotificationPreferences = Schema.from_dict(
+    {kind: fields.Nested(NotificationChannels) for kind in NOTIFICATION_DEFAULTS}, name="NotificationPreferences")
+
+
+class ProfileOut(UserOut):
+    timezone = fields.String(allow_none=True, metadata={"description": "null: the organization's"})
+    notification_preferences = fields.Nested(NotificationPreferences)
+
+
+class ProfilePatch(Schema):
+    name = fields.String(validate=validate.Length(min=1, max=200))
+    title = fields.String(validate=validate.Length(max=100))
+    avatar_url = fields.String(allow_none=True, validate=validate.Length(max=500))
+    timezone = fields.String(allow_none=True, validate=_timezone)
+    notification_preferences = fields.Nested(NotificationPreferences)
+
+
+class PasswordChangeIn(Schema):
+    current_password = fields.String(required=True, load_only=True, validate=validate.Length(min=1, max=256))
+    new_password = fields.String(required=True, load_only=True, metadata={"description": PASSWORD_RULE})
 
 
 UserPage = page_schema(UserOut, "UserPage")
@@ -108,3 +154,86 @@ class DomainOut(Schema):
 
 class DomainList(Schema):
     items = fields.List(fields.Nested(DomainOut))
+
+
+# -- day one: sign-up, verification, password reset, invitations -----------------------------------
+
+class EmailIn(Schema):
+    email = fields.String(required=True, validate=validate.Length(min=3, max=254))
+
+
+class AcceptedOut(Schema):
+    message = fields.String()
+
+
+class LinkTokenIn(Schema):
+    token = fields.String(required=True, load_only=True, validate=validate.Length(min=20, max=100))
+
+
+class SignupPreviewOut(Schema):
+    email = fields.String()
+    email_domain = fields.String()
+    next = fields.String(metadata={"description": "create_organization, or join_organization (auto-join)"})
+    organization_name = fields.String(allow_none=True, metadata={"description": "the org joined, if joining"})
+
+
+class NewOrganizationIn(Schema):
+    name = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    slug = fields.String(required=True, validate=validate.Length(min=1, max=40),
+                         metadata={"description": "names the portal: /portal/<slug>/ and <slug>.<portal domain>"})
+
+
+class CompleteSignupIn(LinkTokenIn):
+    name = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    password = fields.String(required=True, load_only=True, metadata={"description": PASSWORD_RULE})
+    title = fields.String(load_default="", validate=validate.Length(max=100))
+    organization = fields.Nested(NewOrganizationIn, load_default=None,
+                                 metadata={"description": "required unless joining an organization"})
+
+
+class SignupOut(Schema):
+    user = fields.Nested(UserOut)
+    organization = fields.Nested(OrganizationOut)
+
+
+class ResetLinkOut(Schema):
+    email = fields.String()
+
+
+class ResetPasswordIn(LinkTokenIn):
+    password = fields.String(required=True, load_only=True, metadata={"description": PASSWORD_RULE})
+
+
+class InvitationIn(Schema):
+    email = fields.String(required=True, validate=validate.Length(min=3, max=254))
+    role = fields.String(required=True, validate=validate.OneOf(ROLES))
+
+
+class InvitationOut(Schema):
+    id = fields.String()
+    email = fields.String()
+    role = fields.String()
+    status = fields.String(metadata={"description": "pending or expired (revoked in a revoke's answer)"})
+    invited_by = fields.String()
+    created_at = fields.DateTime()
+    expires_at = fields.DateTime()
+    last_sent_at = fields.DateTime()
+    send_count = fields.Integer()
+
+
+class InvitationList(Schema):
+    items = fields.List(fields.Nested(InvitationOut))
+
+
+class InvitationPreviewOut(Schema):
+    email = fields.String()
+    role = fields.String()
+    organization_name = fields.String()
+    invited_by = fields.String(allow_none=True)
+    expires_at = fields.DateTime()
+
+
+class AcceptInvitationIn(LinkTokenIn):
+    name = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    password = fields.String(required=True, load_only=True, metadata={"description": PASSWORD_RULE})
+    title = fields.String(load_default="", validate=validate.Length(max=100))

@@ -1,0 +1,66 @@
+"""Forgot password: an emailed single-use link, then a new password that ends every session.
+
+Asking for a link answers the same for any address, known or not, active or not; the mail is
+handed to a background sender, so the answer takes the same time either way.
+"""
+
+from __future__ import annotations
+
+from stitch.gateway.application import mails
+from stitch.gateway.application.organizations import checked_password
+from stitch.gateway.application.ports import Clock, Mailer, PasswordHasher, UnitOfWork
+from stitch.gateway.domain.credentials import digest
+from stitch.gateway.domain.email_links import RESET_PASSWORD, EmailLink, UnknownLink, refusal
+from stitch.gateway.domain.identity import InvalidIdentity, normalize_email
+
+_USED = "this reset link was already used: sign in with your new password, or ask for a new link"
+_EXPIRED = "this reset link has expired: ask for a new one"
+
+
+def request_reset(email: str, uow: UnitOfWork, mailer: Mailer, links: mails.LinkPolicy, clock: Clock) -> None:
+    try:
+        email = normalize_email(email)
+    except InvalidIdentity:
+        return  # not an address: nobody to mail, and the answer must not differ
+    with uow:
+        user = uow.users.by_email(email)
+        if user is None or not user.active:
+            return
+        uow.set_org(user.org_id)
+        uow.email_links.discard_unused(RESET_PASSWORD, email)
+        link, raw = EmailLink.issue(RESET_PASSWORD, email, clock(), links.reset_ttl,
+                                    org_id=user.org_id, subject_id=user.id)
+        uow.email_links.add(link)
+        uow.commit()
+    mailer.send(mails.reset_password(email, raw, links))
+
+
+def check_reset_link(token: str, uow: UnitOfWork, clock: Clock) -> str:
+    """The address a reset link is for, so the page can say whose password changes."""
+    with uow:
+        link = uow.email_links.by_hash(digest(token))
+    if link is None or link.purpose != RESET_PASSWORD or not link.usable(clock()):
+        raise refusal(link if link and link.purpose == RESET_PASSWORD else None, clock(),
+                      used=_USED, expired=_EXPIRED)
+    return link.email
+
+
+def reset_password(token: str, password: str, uow: UnitOfWork, hasher: PasswordHasher, mailer: Mailer,
+                   links: mails.LinkPolicy, clock: Clock) -> None:
+    password_hash = hasher.hash(checked_password(password))  # a weak password spends nothing
+    now = clock()
+    with uow:
+        link = uow.email_links.spend(digest(token), RESET_PASSWORD, now)
+        if link is None:
+            known = uow.email_links.by_hash(digest(token))
+            raise refusal(known if known and known.purpose == RESET_PASSWORD else None, now,
+                          used=_USED, expired=_EXPIRED)
+        user = uow.users.get(link.org_id, link.subject_id) if link.org_id and link.subject_id else None
+        if user is None or not user.active:
+            raise UnknownLink("this reset link is no longer valid: the account is not active")
+        uow.set_org(user.org_id)
+        user.password_hash, user.updated_at = password_hash, now
+        uow.users.save(user)
+        uow.refresh_tokens.revoke_subject(user.id, now)  # whoever knew the old password is out
+        uow.commit()
+    mailer.send(mails.password_changed(user.email, links))
