@@ -32,6 +32,7 @@ def main() -> int:
     gateway = f"http://127.0.0.1:{ports['gateway']}"
     env = {**os.environ, "STITCH_VAR_DIR": str(var), "STITCH_ENV": "dev", "PYTHONUNBUFFERED": "1",
            "STITCH_JWKS_URL": f"{gateway}/.well-known/jwks.json",
+           "STITCH_PUBLIC_URL": gateway,  # links in mail (sign-up, reset, invitations) lead here
            **{f"STITCH_{name.upper()}_URL": f"http://127.0.0.1:{port}" for name, port in ports.items()}}
     children = {name: _start(name, ports[name], env, var) for name in PROCESSES}
     stopping = threading.Event()
@@ -128,6 +129,8 @@ def _banner(gateway: str, token: str, login: dict, var: Path) -> None:
   Suite health     {gateway}/ops/health
   API docs         {gateway}/api/templates/docs   (and /api/<service>/docs)
   Demo login       {login["email"]}  /  {login["password"]}   (organization "demo", admin)
+  Sign up          {gateway}/auth/signup   (a work email; the mail arrives in the dev mailbox)
+  Dev mailbox      {gateway}/dev/mail      (every mail the suite sends, never delivered)
   Logs and data    {var}
   Try it:
     TOKEN=$(curl -s -H 'Content-Type: application/json' \\

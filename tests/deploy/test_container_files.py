@@ -223,7 +223,8 @@ def test_compose_start_order_health_checks_and_ports():
             if condition["condition"] == "service_healthy":
                 assert "healthcheck" in services[dependency], f"{dependency} has no healthcheck"
         published = service.get("ports", [])
-        assert published == (["8080:8080"] if name == "gateway-api" else []), f"{name} publishes {published}"
+        expected = {"gateway-api": ["8080:8080"], "mailpit": ["8025:8025"]}.get(name, [])  # Mailpit: dev mail UI
+        assert published == expected, f"{name} publishes {published}"
     for name, service in stitch.items():
         depends = service["depends_on"]
         assert depends["postgres"]["condition"] == depends["rabbitmq"]["condition"] == "service_healthy"
@@ -258,6 +259,9 @@ def test_compose_environment_matches_the_parts():
         assert env["STITCH_JWKS_URL"] == "http://gateway-api:8080/.well-known/jwks.json", name
         if part == "gateway":
             assert env["STITCH_SIGNING_KEY_FILE"] == "/keys/signing-key.json"
+            # DESIGN §4: rate limits in Redis in the full stack; security mail over SMTP
+            assert env["STITCH_RATE_LIMIT_STORAGE_URL"].startswith("redis://redis:6379/"), name
+            assert env["STITCH_MAIL_URL"].startswith("smtp://mailpit:"), name
             assert any(v.startswith("gateway-keys:/keys") for v in service["volumes"]), name
             for other, port in PORTS.items():
                 if other != "gateway":

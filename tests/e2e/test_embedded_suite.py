@@ -7,6 +7,8 @@ template through the gateway and watches it arrive in the accounts read model ac
 
 from __future__ import annotations
 
+import base64
+import json
 import os
 import signal
 import socket
@@ -94,6 +96,63 @@ def test_suite_boots_and_an_event_crosses_processes(suite):
     assert bad.status_code == 422 and bad.headers["Content-Type"] == "application/problem+json"
     assert bad.json()["errors"][0]["name"] == "json.name"
     assert requests.get(f"{gateway}/api/accounts/template-catalog", timeout=5).status_code == 401
+
+
+def test_a_new_customer_signs_up_and_invites_a_teammate(suite):
+    """Issue 4's day one, as a new user would do it against `make run`: sign up, find the mail in
+    the dev mailbox, follow its link, create the org, sign in, invite Joe, Joe accepts."""
+    _process, gateway, _ports, _var = suite
+    eventually(lambda: (h := health(gateway)) and h["status"] == "ready", timeout=120, interval=0.5,
+               what="every part ready")
+
+    def newest_link(to: str, page: str) -> str:
+        def find() -> str | None:
+            inbox = requests.get(f"{gateway}/dev/mail", headers={"Accept": "application/json"}, timeout=5).json()
+            for item in inbox["items"]:  # newest first
+                if item["to"] == to:
+                    mail = requests.get(f"{gateway}/dev/mail/{item['id']}", timeout=5,
+                                        headers={"Accept": "application/json"}).json()
+                    return next((link for link in mail["links"] if page in link), None)
+            return None
+        return eventually(find, timeout=20, what=f"a mail to {to} with a {page} link")
+
+    def follow(link: str) -> str:
+        """Open the page the mail links to (spends nothing), and hand back the token its script reads."""
+        page = requests.get(link, timeout=5)
+        assert page.status_code == 200 and "text/html" in page.headers["Content-Type"]
+        assert link.startswith(f"{gateway}/auth/")  # built from the configured public URL
+        return link.split("#token=", 1)[1]
+
+    password = "a long enough passphrase"
+    refused = requests.post(f"{gateway}/auth/signup", json={"email": "jane@gmail.com"}, timeout=5)
+    assert refused.status_code == 422 and "work email" in refused.json()["errors"][0]["reason"]
+    assert requests.post(f"{gateway}/auth/signup", json={"email": "jane@acme.test"}, timeout=5).status_code == 202
+    token = follow(newest_link("jane@acme.test", "/auth/verify-email"))
+    assert requests.post(f"{gateway}/auth/verify-email", json={"token": token}, timeout=5).json()["next"] == \
+        "create_organization"
+    created = requests.post(f"{gateway}/auth/complete-signup", timeout=10, json={
+        "token": token, "name": "Jane Doe", "password": password, "organization": {"name": "Acme", "slug": "acme"}})
+    assert created.status_code == 201, created.text
+    acme = created.json()["organization"]
+
+    jane = requests.post(f"{gateway}/auth/login", json={"email": "jane@acme.test", "password": password}, timeout=10)
+    assert jane.status_code == 200
+    invited = requests.post(f"{gateway}/api/gateway/invitations", json={"email": "joe@acme.test", "role": "csm"},
+                            headers={"Authorization": f"Bearer {jane.json()['access_token']}"}, timeout=5)
+    assert invited.status_code == 201, invited.text
+
+    joe_token = follow(newest_link("joe@acme.test", "/auth/accept-invitation"))
+    preview = requests.post(f"{gateway}/auth/invitation", json={"token": joe_token}, timeout=5).json()
+    assert preview["organization_name"] == "Acme" and preview["role"] == "csm"
+    accepted = requests.post(f"{gateway}/auth/accept-invitation", timeout=10,
+                             json={"token": joe_token, "name": "Joe Bloggs", "password": password})
+    assert accepted.status_code == 201, accepted.text
+    joe = requests.post(f"{gateway}/auth/login", json={"email": "joe@acme.test", "password": password}, timeout=10)
+    claims = json.loads(base64.urlsafe_b64decode(joe.json()["access_token"].split(".")[1] + "=="))
+    assert claims["role"] == "csm" and claims["org"] == acme["id"]
+    again = requests.post(f"{gateway}/auth/accept-invitation", timeout=10,
+                          json={"token": joe_token, "name": "Joe", "password": password})
+    assert again.status_code == 410
 
 
 def test_ctrl_c_stops_every_process(suite):

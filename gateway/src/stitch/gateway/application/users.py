@@ -5,7 +5,7 @@ from __future__ import annotations
 from stitch.gateway.application import events
 from stitch.gateway.application.organizations import checked_password
 from stitch.gateway.application.ports import Clock, PasswordHasher, UnitOfWork
-from stitch.gateway.domain.identity import User, ensure_an_admin_remains
+from stitch.gateway.domain.identity import InvalidIdentity, User, ensure_an_admin_remains
 from stitch.gateway.domain.profile import change_profile
 
 
@@ -80,7 +80,10 @@ def change_password(org_id: str, user_id: str, current: str, new: str, uow: Unit
                     hasher: PasswordHasher, clock: Clock) -> bool:
     """Knowing the current password is required even when signed in: a borrowed laptop must
     not be enough to take the account. Every session ends; the caller signs in again."""
-    password_hash = hasher.hash(checked_password(new))
+    try:
+        password_hash = hasher.hash(checked_password(new))
+    except InvalidIdentity as exc:  # named as the request names it
+        raise InvalidIdentity("new_password", exc.rule) from None
     with uow:
         user = uow.users.get(org_id, user_id)
         if user is None or user.password_hash is None or not hasher.verify(user.password_hash, current):

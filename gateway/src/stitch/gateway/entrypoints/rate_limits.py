@@ -45,6 +45,8 @@ def install(app: Flask, settings: Settings) -> RateLimits:
         get_remote_address, app=app, storage_uri=settings.rate_limit_storage_url,
         strategy="moving-window",  # a true "5 per minute": no double burst across a window edge
         headers_enabled=True, retry_after="delta-seconds", key_prefix="stitch-gateway",
+        # Redis down: count in this process's memory rather than refuse every sign-in with a 500.
+        in_memory_fallback_enabled=True,
         application_limits=[ApplicationLimit(settings.org_api_quota, key_function=_org_of_caller,
                                               exempt_when=lambda: g.get("principal") is None)],
     )
