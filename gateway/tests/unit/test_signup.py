@@ -150,3 +150,18 @@ def test_signing_up_again_as_an_existing_user_mails_a_reminder_not_a_link(client
     assert answer.status_code == 202
     [mail] = mailer.to("jane@acme.test")
     assert "already has a Stitch account" in mail.text and "#token=" not in mail.text
+
+
+def test_losing_a_race_for_a_unique_value_is_a_conflict_not_a_crash(runtime, mailer):
+    from sqlalchemy.exc import IntegrityError
+
+    from stitch.gateway.entrypoints.http import create_app
+
+    def raced(command):
+        raise IntegrityError("INSERT INTO organizations …", {}, Exception("duplicate key"))
+    runtime.use_cases["complete_signup"] = raced
+    client = create_app(runtime).test_client()
+    _, token = sign_up(client, mailer)
+    answer = complete(client, token)
+    assert answer.status_code == 409 and answer.content_type == "application/problem+json"
+    assert "duplicate" not in answer.get_data(as_text=True)  # no SQL detail leaks

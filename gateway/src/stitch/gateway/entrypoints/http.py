@@ -6,6 +6,7 @@ from __future__ import annotations
 from flask import Flask, Response, g, jsonify, render_template_string, request
 from flask.views import MethodView
 from flask_smorest import Blueprint
+from sqlalchemy.exc import IntegrityError
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from stitch.common.http.app import create_base_app
@@ -160,6 +161,11 @@ def _register_error_handlers(app: Flask) -> None:
     app.register_error_handler(InvalidIdentity, lambda e: Problem(
         422, "Request is not valid", str(e), errors=[{"name": f"json.{e.field}", "reason": e.rule}]).as_response())
     app.register_error_handler(IdentityConflict, lambda e: Problem(409, "Conflict", str(e)).as_response())
+    # Two requests racing for the same unique value (an email, a slug, a domain): the checks in
+    # the use case passed for both, the database let one win. The loser is told, not given a 500.
+    app.register_error_handler(IntegrityError, lambda e: Problem(
+        409, "Conflict", "this conflicts with a change made at the same moment: reload and try again"
+    ).as_response())
     app.register_error_handler(LinkRefused, lambda e: Problem(
         e.status, "This link cannot be used" if e.status == 410 else "This link is not valid", e.detail
     ).as_response())
