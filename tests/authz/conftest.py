@@ -3,10 +3,11 @@ SQLite (migrated once per session), the gateway forwarding to the services' Flas
 process, two organizations with their people, keys and objects, and a token per persona.
 
 The cases are sent the way a client sends them: to the gateway's HTTP app. Organizations,
-users, API keys and domains are seeded through the gateway's use cases (users have no API yet;
-the rest is faster so), templates and the personas' API keys through the API; tokens no API
-hands out (expired, forged, alg=none) are minted here, and a portal contact's token comes from
-the invitation event the gateway consumes.
+users, API keys, domains and invitations are seeded through the gateway's use cases (users have
+no API yet; the rest is faster so), templates and the personas' API keys through the API; tokens
+no API hands out (expired, forged, alg=none) are minted here, and a portal contact's token comes
+from the invitation event the gateway consumes. The gateway's mail goes to a recording mailer, so
+the tokens of sign-up, reset and invitation links are read from the mail, as a person would.
 """
 
 from __future__ import annotations
@@ -47,6 +48,13 @@ from stitch.gateway.entrypoints.http import create_app as gateway_app
 SERVICES = gateway_config.SERVICES  # the five services the gateway routes to
 BASE_URLS = {service: f"http://{service}.authz.invalid" for service in SERVICES}  # never resolved
 PASSWORD = "correct horse battery staple"
+# The matrix tests authorization, and logs in and calls far more often than a person could: the
+# gateway's rate limits (sign-in and mailed links per address and IP, link tokens per IP, the
+# per-org API quota) would answer 429 long before the matrix is through. They have their own
+# tests (gateway/tests); here every limit is set out of reach.
+NO_RATE_LIMITS = {name: "100000 per minute" for name in (
+    "login_limit_per_email", "login_limit_per_ip", "link_limit_per_email", "link_limit_per_ip",
+    "token_limit_per_ip", "org_api_quota")}
 
 
 # -- the parts ----------------------------------------------------------------------------------
@@ -81,6 +89,22 @@ def deliver_events(runtimes: dict[str, ServiceRuntime]) -> int:
                         delivered += 1
                 db.execute(update(outbox).where(outbox.c.seq == row.seq).values(sent_at=datetime.now(UTC)))
     return delivered
+
+
+class RecordingMailer:
+    """Keeps the mail the gateway sends (synchronously: the token is there when the call returns)."""
+
+    def __init__(self) -> None:
+        self.sent: list[Any] = []
+
+    def send(self, mail: Any) -> None:
+        self.sent.append(mail)
+
+    def token(self, address: str) -> str:
+        """The token of the newest link mailed to ``address`` (links end in ``#token=<token>``)."""
+        texts = [mail.text for mail in self.sent if mail.to == address and "#token=" in mail.text]
+        assert texts, f"no mail with a link was sent to {address}"
+        return texts[-1].split("#token=", 1)[1].split()[0]
 
 
 # -- organizations, people, objects --------------------------------------------------------------
@@ -118,7 +142,7 @@ class Persona:
 
 
 class Suite:
-    SEED_KINDS = ("user", "api_key", "domain", "template")  # what Suite.seed can create
+    SEED_KINDS = ("user", "api_key", "domain", "template", "invitation")  # what Suite.seed can create
     password = PASSWORD  # every seeded staff user's
 
     def __init__(self, root: Path) -> None:
@@ -126,6 +150,7 @@ class Suite:
         self.keys = SigningKeys.load_or_create(root / "gateway-keys" / "signing-key.json")
         self.forger = TestKeys(kid=self.keys.kid)  # a key of our own under the gateway's kid
         self.verifier = TokenVerifier(JwksSource.from_callable(self.keys.jwks), "stitch", "stitch")
+        self.mailer = RecordingMailer()
         self.runtimes: dict[str, ServiceRuntime] = {}
         self.apps: dict[str, Flask] = {}
         for service in SERVICES:
@@ -151,10 +176,10 @@ class Suite:
 
     def build_gateway_runtime(self, env: str) -> ServiceRuntime:
         settings = gateway_config.load(var_dir=self.root, broker_url="memory://", database_url="", env=env,
-                                       **{f"{s}_url": BASE_URLS[s] for s in SERVICES})
+                                       **{f"{s}_url": BASE_URLS[s] for s in SERVICES}, **NO_RATE_LIMITS)
         fast = Argon2Passwords(argon2.PasswordHasher(time_cost=1, memory_cost=8, parallelism=1))
         return gateway_bootstrap(settings, keys=self.keys, forwarder=self.forwarder, probe=self.forwarder.probe,
-                                 passwords=fast, dns=lambda name: [])
+                                 passwords=fast, dns=lambda name: [], mailer=self.mailer)
 
     def build_gateway_app(self, env: str) -> Flask:
         return gateway_app(self.build_gateway_runtime(env))
@@ -232,6 +257,8 @@ class Suite:
             value = key.id
         elif kind == "domain":
             value = self.use["claim_domain"](org.id, f"portal-{unique}.{org.email_domain}").domain
+        elif kind == "invitation":
+            value = self.use["invite"](org.id, org.admin_id, f"invitee-{unique}@{org.email_domain}", "csm").id
         elif kind == "template":
             response = self.call("POST", "/api/templates/templates", headers=self._admin_headers(org),
                                  body={"name": f"Template {unique}"})
@@ -241,6 +268,32 @@ class Suite:
             raise KeyError(f"no seed of kind {kind!r}: add one to Suite.seed")
         org.markers.add(value)
         return value
+
+    # -- the tokens of mailed links (a fresh one per use: spending one must not starve the next) ----
+    def signup_token(self, org_key: str = "A") -> str:
+        """A sign-up verification link for a new address of a new domain (no org has it)."""
+        unique = self.orgs[org_key].unique()
+        email = f"new-{unique}@fresh-{unique}.example"
+        self.use["request_signup"](email)
+        return self.mailer.token(email)
+
+    def reset_token(self, org_key: str = "A") -> str:
+        """A password reset link of a new user of the org (never the admin the suite signs in as:
+        a reset ends every session of the user)."""
+        org = self.orgs[org_key]
+        unique = org.unique()
+        user = self.use["create_user"](CreateUser(org.slug, f"reset-{unique}@{org.email_domain}",
+                                                  f"Reset {unique}", "viewer", PASSWORD))
+        org.markers.add(user.id)
+        self.use["request_password_reset"](user.email)
+        return self.mailer.token(user.email)
+
+    def invitation_token(self, org_key: str = "A") -> str:
+        """An invitation link to the org, sent by its admin."""
+        org = self.orgs[org_key]
+        email = f"invitee-{org.unique()}@{org.email_domain}"
+        org.markers.add(self.use["invite"](org.id, org.admin_id, email, "csm").id)
+        return self.mailer.token(email)
 
     def _admin_headers(self, org: Org) -> dict[str, str]:
         if org.key not in self._admin_tokens:

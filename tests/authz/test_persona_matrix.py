@@ -149,8 +149,10 @@ def _sample(path: str) -> str:
     return re.sub(r"\{[^{}]+\}", SAMPLE_PARAM, path)
 
 
-def inventory_problems(matrix: Matrix, apps: Mapping[str, Flask]) -> list[str]:
-    """Everything that lets an operation escape the matrix, or the matrix drift from the apps."""
+def inventory_problems(matrix: Matrix, apps: Mapping[str, Flask], dev: bool = False) -> list[str]:
+    """Everything that lets an operation escape the matrix, or the matrix drift from the apps.
+    ``dev``: the apps run as in development (STITCH_ENV=dev), where the gateway serves and lets
+    through the routes marked ``dev_only`` (and production must not serve them)."""
     problems = []
     documented = documented_operations(apps)
     listed = {op.id: op for op in matrix.operations}
@@ -160,7 +162,7 @@ def inventory_problems(matrix: Matrix, apps: Mapping[str, Flask]) -> list[str]:
     for op_id, op in listed.items():
         if op_id not in documented:
             continue
-        if op.public != is_public(_sample(op.path), dev=False):
+        if op.public != is_public(_sample(op.path), dev=dev):
             problems.append(f"{op_id}: matrix says {'public' if op.public else op.requires}, the gateway's "
                             f"public-route list says {'public' if not op.public else 'protected'}")
         found = documented[op_id]
@@ -181,7 +183,10 @@ def inventory_problems(matrix: Matrix, apps: Mapping[str, Flask]) -> list[str]:
             if not match:
                 problems.append(f"{part} serves {method} {path}, which no OpenAPI document lists "
                                 f"and operations.yaml does not explain")
-            elif (match[0].get("requires") == "public") != is_public(_sample(path), dev=False):
+            elif match[0].get("dev_only") and not dev:
+                problems.append(f"{part} serves {method} {path} outside development mode, "
+                                f"yet operations.yaml says it is dev-only")
+            elif (match[0].get("requires") == "public") != is_public(_sample(path), dev=dev):
                 problems.append(f"{part} {method} {path}: operations.yaml and the gateway's public-route "
                                 f"list disagree on whether it is public")
     return problems
@@ -294,6 +299,8 @@ def _fill(suite, value: Any, org_key: str) -> Any:
             return suite.password
         if name == "refresh_token":
             return suite.login(admin_a.admin_email)["refresh_token"]
+        if name in ("signup_token", "reset_token", "invitation_token"):
+            return getattr(suite, name)(org_key)  # a fresh link per use, read from the mail
         raise KeyError(f"unknown placeholder {{{name}}}")
 
     return fill(value, lookup)
@@ -428,11 +435,13 @@ def test_the_matrix_lists_every_operation_and_nothing_else(suite, matrix):
     assert inventory_problems(matrix, suite.apps) == []
 
 
-def test_development_mode_documents_no_other_operation(suite):
+def test_development_mode_documents_no_other_operation(suite, matrix):
     """The matrix runs the gateway as in production; development mode may not add operations
-    (if it must, the matrix has to learn to run them)."""
-    dev = documented_operations({**suite.apps, "gateway": suite.build_gateway_app("dev")})
-    assert set(dev) == set(documented_operations(suite.apps))
+    (if it must, the matrix has to learn to run them), and the routes it adds outside the OpenAPI
+    document (the dev mailbox) are the ``dev_only`` ones operations.yaml explains."""
+    apps = {**suite.apps, "gateway": suite.build_gateway_app("dev")}
+    assert set(documented_operations(apps)) == set(documented_operations(suite.apps))
+    assert inventory_problems(matrix, apps, dev=True) == []
 
 
 def test_the_permission_table_keeps_the_promises_the_matrix_relies_on():
@@ -518,15 +527,25 @@ def test_suite_health_details_need_manage_settings(suite):
 
 
 def test_public_routes_answer_callers_without_a_token(suite, matrix):
-    """What the gateway's list calls public is reachable without a token, for every part."""
+    """What the gateway's list calls public is reachable without a token, for every part; a
+    dev-only one in development mode only (in production the gateway asks for a token)."""
     paths = {op.path for op in matrix.operations if op.public and op.method == "GET"}
+    dev_paths = set()
     for entry in matrix.undocumented:
         part, methods, path = entry["route"].split(" ")
         if entry.get("requires") == "public" and "GET" in methods.split(",") and "<" not in path:
-            paths |= {path.replace("{part}", p) for p in (suite.apps if part == "*" else [part])}
+            found = {path.replace("{part}", p) for p in (suite.apps if part == "*" else [part])}
+            if entry.get("dev_only"):
+                dev_paths |= found
+            else:
+                paths |= found
     answers = {path: suite.call("GET", path).status_code for path in sorted(paths)}
+    with suite.serving_gateway(suite.build_gateway_app("dev")):
+        answers |= {path: suite.call("GET", path).status_code for path in sorted(dev_paths)}
     refused = {path: status for path, status in answers.items() if not 200 <= status < 300}
     assert refused == {}, f"public by the gateway's list, yet refused without a token: {refused}"
+    in_production = {path: suite.call("GET", path).status_code for path in sorted(dev_paths)}
+    assert set(in_production.values()) <= {401}, f"dev-only, yet answered in production: {in_production}"
 
 
 def test_the_gateway_forwards_without_a_token_only_to_public_paths(suite, matrix):

@@ -35,6 +35,8 @@ def upgrade() -> None:
         sa.Column("used_at", UtcDateTime),
     )
     op.create_index("ix_email_links_purpose_email", "email_links", ["purpose", "email"])
+    op.create_index("uq_email_links_unused", "email_links", ["purpose", "email"], unique=True,
+                    sqlite_where=sa.text("used_at IS NULL"), postgresql_where=sa.text("used_at IS NULL"))
     op.create_table(
         "invitations",
         sa.Column("id", sa.String(36), primary_key=True),
@@ -52,6 +54,8 @@ def upgrade() -> None:
         sa.Column("revoked_at", UtcDateTime),
     )
     op.create_index("ix_invitations_org_email", "invitations", ["org_id", "email"])
+    op.create_index("uq_invitations_pending", "invitations", ["org_id", "email"], unique=True,
+                    sqlite_where=sa.text("status = 'pending'"), postgresql_where=sa.text("status = 'pending'"))
 
 
 def downgrade() -> None:

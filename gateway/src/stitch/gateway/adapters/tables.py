@@ -5,7 +5,7 @@ known (sign-in by email, API-key lookup, portal routing by slug or domain), so e
 scopes by org in code and the persona matrix proves it from outside.
 """
 
-from sqlalchemy import JSON, Column, ForeignKey, Index, Integer, MetaData, String, Table, UniqueConstraint
+from sqlalchemy import JSON, Column, ForeignKey, Index, Integer, MetaData, String, Table, UniqueConstraint, text
 
 from stitch.common.db.messaging_tables import RLS_EXEMPT as MESSAGING_TABLES
 from stitch.common.db.messaging_tables import add_messaging_tables
@@ -108,6 +108,9 @@ email_links = Table(
     Column("expires_at", UtcDateTime, nullable=False),
     Column("used_at", UtcDateTime),
     Index("ix_email_links_purpose_email", "purpose", "email"),
+    # Only the newest link of a purpose works, even when two requests race to mint one.
+    Index("uq_email_links_unused", "purpose", "email", unique=True,
+          sqlite_where=text("used_at IS NULL"), postgresql_where=text("used_at IS NULL")),
 )
 
 invitations = Table(
@@ -126,6 +129,9 @@ invitations = Table(
     Column("accepted_at", UtcDateTime),
     Column("revoked_at", UtcDateTime),
     Index("ix_invitations_org_email", "org_id", "email"),
+    # One pending invitation per address and org, even when an admin double-clicks "Invite".
+    Index("uq_invitations_pending", "org_id", "email", unique=True,
+          sqlite_where=text("status = 'pending'"), postgresql_where=text("status = 'pending'")),
 )
 
 IDENTITY_STORE = ("organizations", "users", "refresh_tokens", "api_keys", "portal_principals", "custom_domains",

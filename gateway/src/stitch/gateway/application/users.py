@@ -77,7 +77,7 @@ def update_profile(org_id: str, user_id: str, uow: UnitOfWork, clock: Clock, *, 
 
 
 def change_password(org_id: str, user_id: str, current: str, new: str, uow: UnitOfWork,
-                    hasher: PasswordHasher, clock: Clock) -> bool:
+                    hasher: PasswordHasher, clock: Clock) -> bool | None:
     """Knowing the current password is required even when signed in: a borrowed laptop must
     not be enough to take the account. Every session ends; the caller signs in again."""
     try:
@@ -86,7 +86,9 @@ def change_password(org_id: str, user_id: str, current: str, new: str, uow: Unit
         raise InvalidIdentity("new_password", exc.rule) from None
     with uow:
         user = uow.users.get(org_id, user_id)
-        if user is None or user.password_hash is None or not hasher.verify(user.password_hash, current):
+        if user is None:
+            return None  # the caller is not a user (an API key)
+        if user.password_hash is None or not hasher.verify(user.password_hash, current):
             return False
         now = clock()
         uow.set_org(org_id)

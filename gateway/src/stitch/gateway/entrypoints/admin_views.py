@@ -71,8 +71,9 @@ def blueprint(runtime: ServiceRuntime, prefix: str) -> Blueprint:
         def post(self, body):
             """Change your password (the current one is required); every session ends."""
             principal = current_principal()
-            if not use["change_password"](principal.org_id, principal.subject, body["current_password"],
-                                          body["new_password"]):
+            changed = use["change_password"](principal.org_id, principal.subject, body["current_password"],
+                                             body["new_password"])
+            if not _found(changed, "user"):
                 raise Problem(403, "Forbidden", "the current password is not correct")
 
     @bp.route("/users")

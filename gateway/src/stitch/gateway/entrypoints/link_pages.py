@@ -38,6 +38,10 @@ PAGES = {
                           "submit": "/auth/accept-invitation", "button": "Accept the invitation"},
 }
 
+# Hints for browsers and password managers (a new password is saved, not filled in).
+AUTOCOMPLETE = {"email": "email", "name": "name", "title": "organization-title", "password": "new-password",
+                "organization.name": "organization"}
+
 PAGE = """<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width">
 <title>{{ page.title }} · Stitch</title>
@@ -50,12 +54,13 @@ PAGE = """<!doctype html>
  [hidden]{display:none}
 </style></head><body>
 <h1>{{ page.title }}</h1><p id="intro">{{ page.intro }}</p>
+<div id="note" hidden></div>
 <button id="confirm" {% if not page.check %}hidden{% endif %}>Continue</button>
 <form id="form" {% if page.check %}hidden{% endif %}>
 {% for name, label, kind in page.fields %}<div data-field="{{ name }}"><label for="{{ name }}">{{ label }}</label>
-<input id="{{ name }}" name="{{ name }}" type="{{ kind }}" {% if 'optional' not in label %}required{% endif %}></div>
+<input id="{{ name }}" name="{{ name }}" type="{{ kind }}" autocomplete="{{ AUTOCOMPLETE.get(name, 'off') }}"
+ {% if 'optional' not in label %}required{% endif %}></div>
 {% endfor %}<button type="submit">{{ page.button }}</button></form>
-<div id="note" hidden></div>
 <script nonce="{{ nonce }}">
 const page = {{ page | tojson }};
 const token = new URLSearchParams(location.hash.slice(1)).get("token");
@@ -72,6 +77,7 @@ document.getElementById("confirm").addEventListener("click", async () => {
   try {
     const info = await post(page.check, {token});
     document.getElementById("confirm").hidden = true; form.hidden = false;
+    document.getElementById("intro").hidden = true;
     if (info.next === "join_organization") {
       document.querySelectorAll('[data-field^="organization."]').forEach(d => { d.remove(); });
       say(`Email verified: ${info.email}. You will join ${info.organization_name}.`, true);
@@ -99,7 +105,8 @@ def blueprint() -> Blueprint:
 
     def render(name: str) -> Response:
         nonce = secrets.token_urlsafe(16)
-        response = Response(render_template_string(PAGE, page=PAGES[name], nonce=nonce), mimetype="text/html")
+        response = Response(render_template_string(PAGE, page=PAGES[name], nonce=nonce,
+                                                         AUTOCOMPLETE=AUTOCOMPLETE), mimetype="text/html")
         response.headers.update({
             "Cache-Control": "no-store", "Referrer-Policy": "no-referrer", "X-Frame-Options": "DENY",
             "Content-Security-Policy": f"default-src 'none'; script-src 'nonce-{nonce}'; style-src 'unsafe-inline'; "
