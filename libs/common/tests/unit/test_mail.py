@@ -296,3 +296,10 @@ def test_close_delivers_what_is_queued_then_refuses_more():
     with pytest.raises(RuntimeError):
         mailer.send(a_mail())
     mailer.close()  # twice is fine
+
+
+def test_a_maildir_still_being_made_reads_as_empty(tmp_path):
+    """The first send makes tmp/, new/ and cur/ in turn; the dev mailbox may read in between."""
+    (tmp_path / "mail" / "new").mkdir(parents=True)
+    reader = MaildirReader(tmp_path / "mail")
+    assert reader.list() == [] and reader.get("1.M1P1Q1.host") is None

@@ -90,7 +90,9 @@ class MaildirReader:
         return StoredMail(**vars(_summary(mail_id, message)), text=text, html=html, links=find_links(text))
 
     def _open(self) -> mailbox.Maildir | None:
-        if not self.directory.is_dir():
+        # The transport makes tmp/, new/ and cur/ one after another as the first mail goes out;
+        # a page read in between must see an empty mailbox, not a half-made one.
+        if not all((self.directory / folder).is_dir() for folder in ("tmp", "new", "cur")):
             return None
         return mailbox.Maildir(self.directory, create=False)
 
