@@ -137,9 +137,11 @@ class FakeEmailLinks(_Table):
         link.used_at = now
         return copy.deepcopy(link)
 
-    def discard_unused(self, purpose, email):
-        for link in self.where(purpose=purpose, email=email, used_at=None):
-            self.rows.pop(link.id)
+    def replace_unused(self, link):
+        for old in self.where(purpose=link.purpose, email=link.email, used_at=None):
+            self.rows.pop(old.id)
+        self.add(link)
+        return True
 
 
 class FakeInvitations(_Table):

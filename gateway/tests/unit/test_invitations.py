@@ -80,10 +80,11 @@ def test_a_weak_password_spends_nothing(client, bearer, mailer, acme, uow):
     assert accept(client, token).status_code == 201
 
 
-def test_only_admins_invite_and_not_existing_users_or_twice(client, bearer, acme, globex):
+def test_only_admins_invite_and_not_existing_users_or_twice(client, bearer, acme, globex, mailer):
     assert invite(client, lambda: bearer("csm")).status_code == 403
     assert invite(client, bearer, "csm@acme.com").status_code == 409  # already a user here
-    assert invite(client, bearer, "admin@globex.com").status_code == 409  # one email, one organization
+    # Another org's user is invited like anyone (no probing who uses Stitch); accepting says no.
+    assert invite(client, bearer, "admin@globex.com").status_code == 201
     assert invite(client, bearer).status_code == 201
     again = invite(client, bearer)
     assert again.status_code == 409 and "resend" in again.get_json()["detail"]
@@ -98,3 +99,11 @@ def test_another_orgs_invitation_is_not_found(client, bearer, acme, globex, mail
     assert client.delete(f"/api/gateway/invitations/{invitation['id']}", headers=other).status_code == 404
     assert client.post(f"/api/gateway/invitations/{invitation['id']}/resend", headers=other).status_code == 404
     assert client.get("/api/gateway/invitations", headers=other).get_json()["items"] == []
+
+
+def test_a_user_of_another_org_cannot_accept_and_nothing_changes(client, bearer, acme, globex, mailer, uow):
+    assert invite(client, bearer, "admin@globex.com").status_code == 201
+    answer = accept(client, mailer.token("admin@globex.com"), "Hank")
+    assert answer.status_code == 409 and "already has a Stitch account" in answer.get_json()["detail"]
+    [hank] = [u for u in uow.state["users"].values() if u.email == "admin@globex.com"]
+    assert hank.org_id == globex[0].id

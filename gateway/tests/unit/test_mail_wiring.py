@@ -19,7 +19,7 @@ def app_with(tmp_path, keys, **settings):
 
 
 def test_embedded_mode_mails_into_the_maildir_the_dev_mailbox_shows(tmp_path, keys):
-    client, runtime = app_with(tmp_path, keys, env="dev", public_url="https://stitch.acme.test")
+    client, runtime = app_with(tmp_path, keys, env="dev", public_url="http://localhost:18080")
     assert runtime.use_cases["dev_mailbox_directory"]() == tmp_path / "mail"
     assert client.post("/auth/signup", json={"email": "jane@acme.test"}).status_code == 202
 
@@ -29,7 +29,7 @@ def test_embedded_mode_mails_into_the_maildir_the_dev_mailbox_shows(tmp_path, ke
     [item] = eventually(arrived, timeout=5, what="the verification mail in the Maildir")
     mail = client.get(f"/dev/mail/{item['id']}", headers={"Accept": "application/json"}).get_json()
     assert item["to"] == "jane@acme.test"
-    assert mail["links"][0].startswith("https://stitch.acme.test/auth/verify-email#token=")  # the public URL
+    assert mail["links"][0].startswith("http://localhost:18080/auth/verify-email#token=")  # the public URL
 
 
 def test_the_dev_mailbox_is_absent_outside_dev_and_with_smtp(tmp_path, keys):
@@ -38,3 +38,9 @@ def test_the_dev_mailbox_is_absent_outside_dev_and_with_smtp(tmp_path, keys):
     smtp, runtime = app_with(tmp_path, keys, env="dev", mail_url="smtp://mail.acme.test:587")
     assert runtime.use_cases["dev_mailbox_directory"]() is None
     assert smtp.get("/dev/mail").status_code == 404  # … and no page when mail really goes out
+
+
+def test_no_dev_mailbox_for_a_suite_addressed_from_elsewhere(tmp_path, keys):
+    """Dev settings left on a server (no STITCH_MAIL_URL) must not publish live links."""
+    client, _ = app_with(tmp_path, keys, env="dev", public_url="https://stitch.acme.com")
+    assert client.get("/dev/mail").status_code == 404

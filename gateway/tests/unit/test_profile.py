@@ -41,7 +41,7 @@ def test_the_users_page_shows_joined_and_last_active(client, bearer, acme):
     assert all(u["joined_at"] and u["status"] == "active" for u in users)
 
 
-def test_changing_the_password_needs_the_current_one_and_ends_sessions(client, acme):
+def test_changing_the_password_needs_the_current_one_and_ends_sessions(client, acme, mailer):
     session = client.post("/auth/login", json={"email": "csm@acme.com", "password": PASSWORD, "session": "token"})
     headers = {"Authorization": f"Bearer {session.get_json()['access_token']}"}
     wrong = client.post("/api/gateway/me/password", headers=headers,
@@ -54,6 +54,7 @@ def test_changing_the_password_needs_the_current_one_and_ends_sessions(client, a
                        json={"current_password": PASSWORD, "new_password": "a brand new passphrase"})
     assert done.status_code == 204
     assert client.post("/auth/refresh", json={"refresh_token": session.get_json()["refresh_token"]}).status_code == 401
+    assert mailer.to("csm@acme.com")[-1].subject == "Your Stitch password was changed"
 
 
 def test_a_deactivated_users_token_is_refused_at_once(client, bearer, acme, forwarder):

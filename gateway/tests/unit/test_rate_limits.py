@@ -69,3 +69,30 @@ def test_a_proxy_in_front_is_trusted_only_when_configured(client_with, acme):
         answer = behind.post("/auth/login", json={"email": f"b{i}@acme.com", "password": "x"},
                              headers={"X-Forwarded-For": f"192.0.2.{i}"})
         assert answer.status_code == 401  # three different clients behind the one proxy
+
+
+def test_guessing_the_current_password_is_limited_per_user(client, acme):
+    session = client.post("/auth/login", json={"email": "csm@acme.com", "password": PASSWORD}).get_json()
+    headers = {"Authorization": f"Bearer {session['access_token']}"}
+    guesses = [client.post("/api/gateway/me/password", headers=headers,
+                           json={"current_password": f"guess number {i}", "new_password": "x" * 20}).status_code
+               for i in range(6)]
+    assert guesses == [403] * 5 + [429]
+
+
+def test_an_organization_sends_a_bounded_number_of_invitations(client_with, acme):
+    client = client_with(invitation_limit_per_org="2 per hour")
+    admin = client.post("/auth/login", json={"email": "admin@acme.com", "password": PASSWORD}).get_json()
+    headers = {"Authorization": f"Bearer {admin['access_token']}"}
+    sent = [client.post("/api/gateway/invitations", headers=headers, json={"email": f"n{i}@acme.com", "role": "csm"})
+            .status_code for i in range(3)]
+    assert sent == [201, 201, 429]
+    assert client.get("/api/gateway/invitations", headers=headers).status_code == 200  # listing is not limited
+
+
+def test_link_checks_share_one_budget_per_client_across_routes(client_with):
+    client = client_with(token_limit_per_ip="3 per minute")
+    token = {"token": "x" * 43}
+    answers = [client.post(path, json=token).status_code
+               for path in ("/auth/verify-email", "/auth/reset-link", "/auth/invitation", "/auth/verify-email")]
+    assert answers == [400, 400, 400, 429]

@@ -81,6 +81,10 @@ def test_with_auto_join_on_a_second_sign_up_joins_directly(client, mailer):
                              headers={"Authorization": f"Bearer {jane['access_token']}"})
     assert turned_on.status_code == 200 and turned_on.get_json()["settings"]["auto_join"] is True
 
+    as_admin = client.patch("/api/gateway/organization", json={"settings": {"auto_join_role": "admin"}},
+                            headers={"Authorization": f"Bearer {jane['access_token']}"})
+    assert as_admin.status_code == 422  # joining by a mailbox never makes an admin
+
     _, joe_token = sign_up(client, mailer, "joe@acme.test")
     preview = client.post("/auth/verify-email", json={"token": joe_token}).get_json()
     assert preview["next"] == "join_organization" and preview["organization_name"] == "Acme"

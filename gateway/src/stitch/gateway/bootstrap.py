@@ -78,7 +78,7 @@ def bootstrap(settings: config.Settings | None = None, *, uow: Callable[[], Any]
             "update_profile": lambda org_id, user_id, **changes: users.update_profile(
                 org_id, user_id, new_uow(), clock, **changes),
             "change_password": lambda org_id, user_id, current, new: users.change_password(
-                org_id, user_id, current, new, new_uow(), passwords, clock),
+                org_id, user_id, current, new, new_uow(), passwords, mailer, links, clock),
             "user_standing": lambda org_id, user_id: users.standing(org_id, user_id, new_uow()),
             # day one: sign-up, password reset, invitations
             "request_signup": lambda email: signup.request_signup(email, new_uow(), mailer, links, clock,

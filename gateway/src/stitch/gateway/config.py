@@ -52,6 +52,8 @@ class Settings(ServiceSettings):
     link_limit_per_email: str = "5 per hour"  # sign-up and password-reset mails to one address
     link_limit_per_ip: str = "30 per hour"
     token_limit_per_ip: str = "60 per minute"  # opening and spending links, accepting invitations
+    password_change_limit: str = "5 per minute"  # per user: guessing the current password
+    invitation_limit_per_org: str = "100 per hour"  # invitation mails an organization sends
     org_api_quota: str = "1200 per minute"  # every authenticated API call of one organization
     trusted_proxies: int = 0  # proxies in front that set X-Forwarded-For (the client IP for limits)
 

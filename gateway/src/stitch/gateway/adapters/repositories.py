@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Any, Generic, TypeVar
 
 from sqlalchemy import Table, and_, delete, insert, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from stitch.gateway.adapters import tables as t
@@ -165,10 +166,18 @@ class SqlEmailLinks(_Records[EmailLink]):
         ).values(used_at=now))
         return self.by_hash(token_hash) if result.rowcount == 1 else None
 
-    def discard_unused(self, purpose: str, email: str) -> None:
+    def replace_unused(self, link: EmailLink) -> bool:
         c = t.email_links.c
-        self._session.execute(delete(t.email_links).where(c.purpose == purpose, c.email == email,
-                                                          c.used_at.is_(None)))
+        try:
+            # A savepoint: losing the race to the partial unique index (one unused link per
+            # purpose and address) must not end the caller's transaction, nor its answer.
+            with self._session.begin_nested():
+                self._session.execute(delete(t.email_links).where(
+                    c.purpose == link.purpose, c.email == link.email, c.used_at.is_(None)))
+                self.add(link)
+        except IntegrityError:
+            return False
+        return True
 
 
 class SqlInvitations(_Records[Invitation]):

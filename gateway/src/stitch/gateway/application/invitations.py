@@ -20,8 +20,12 @@ def invite(org_id: str, invited_by: str, email: str, role: str, uow: UnitOfWork,
     email, now = normalize_email(email), clock()
     with uow:
         uow.set_org(org_id)
-        if uow.users.by_email(email) is not None:  # one email, one organization (DESIGN §4)
-            raise IdentityConflict("this address already has a Stitch account")
+        # Only this org's own users are refused here. Someone in another organization gets the
+        # invitation like anyone else and is told on accepting (one email, one organization):
+        # a 409 here would let any admin probe who uses Stitch.
+        existing = uow.users.by_email(email)
+        if existing is not None and existing.org_id == org_id:
+            raise IdentityConflict("this address is already a user of this organization")
         if (pending := uow.invitations.pending_for(org_id, email)) and pending.state(now) == "pending":
             raise IdentityConflict("this address already has a pending invitation: resend it instead")
         org, inviter = uow.organizations.get(org_id), uow.users.get(org_id, invited_by)
@@ -102,8 +106,9 @@ def accept(command: AcceptInvitation, uow: UnitOfWork, hasher: PasswordHasher, c
         invitation = uow.invitations.accept(digest(command.token), now)
         if invitation is None:
             raise refusal(uow.invitations.by_hash(digest(command.token)), now)
-        if uow.users.by_email(invitation.email) is not None:  # accepted another org's invitation first
-            raise IdentityConflict("this address already has a Stitch account: sign in instead")
+        if uow.users.by_email(invitation.email) is not None:  # one email, one organization
+            raise IdentityConflict("this address already has a Stitch account: sign in with it, or ask "
+                                   "the admin who invited you to use another address")
         user = User.create(invitation.org_id, invitation.email, command.name, invitation.role, now,
                            password_hash=password_hash)
         change_profile(user, title=command.title)

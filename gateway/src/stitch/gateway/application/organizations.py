@@ -52,7 +52,7 @@ def update_organization(org_id: str, uow: UnitOfWork, *, name: str | None = None
         if name is not None:
             org.rename(name)
         if settings:
-            org.settings = {**org.settings, **settings}
+            org.change_settings(settings)
         uow.organizations.save(org)
         uow.publish(events.ORGANIZATION_UPDATED, {**events.organization_data(org), "settings": org.settings})
         uow.commit()

@@ -27,10 +27,10 @@ def request_reset(email: str, uow: UnitOfWork, mailer: Mailer, links: mails.Link
         if user is None or not user.active:
             return
         uow.set_org(user.org_id)
-        uow.email_links.discard_unused(RESET_PASSWORD, email)
         link, raw = EmailLink.issue(RESET_PASSWORD, email, clock(), links.reset_ttl,
                                     org_id=user.org_id, subject_id=user.id)
-        uow.email_links.add(link)
+        if not uow.email_links.replace_unused(link):
+            return  # a racing request for this address mailed its link; same answer
         uow.commit()
     mailer.send(mails.reset_password(email, raw, links))
 

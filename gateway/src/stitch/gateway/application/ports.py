@@ -64,8 +64,9 @@ class EmailLinks(Protocol):
     def by_hash(self, token_hash: str) -> EmailLink | None: ...
     def spend(self, token_hash: str, purpose: str, now: datetime) -> EmailLink | None:
         """Mark the link used if it is unused and unexpired, atomically; None if it was not."""
-    def discard_unused(self, purpose: str, email: str) -> None:
-        """Drop earlier unused links of this purpose and address: only the newest one works."""
+    def replace_unused(self, link: EmailLink) -> bool:
+        """Store ``link`` in place of any unused one of its purpose and address (only the newest
+        works). False when a racing request stored one first: then this one is not mailed."""
 
 
 class Invitations(Protocol):

@@ -38,10 +38,10 @@ def request_signup(email: str, uow: UnitOfWork, mailer: Mailer, links: mails.Lin
             admins = [u for u in uow.users.of_org(org.id) if u.active and u.role == "admin"]
             mail = mails.ask_your_admin(email, org, admins, links)
         else:
-            uow.email_links.discard_unused(VERIFY_EMAIL, email)  # only the newest link works
             link, raw = EmailLink.issue(VERIFY_EMAIL, email, clock(), links.verify_ttl,
                                         org_id=org.id if org else None)
-            uow.email_links.add(link)
+            if not uow.email_links.replace_unused(link):
+                return  # a racing request for this address mailed its link; same answer
             uow.commit()
             mail = mails.verify_email(email, raw, links, org)
     mailer.send(mail)

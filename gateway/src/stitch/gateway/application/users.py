@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from stitch.gateway.application import events
+from stitch.gateway.application import events, mails
 from stitch.gateway.application.organizations import checked_password
-from stitch.gateway.application.ports import Clock, PasswordHasher, UnitOfWork
+from stitch.gateway.application.ports import Clock, Mailer, PasswordHasher, UnitOfWork
 from stitch.gateway.domain.identity import InvalidIdentity, User, ensure_an_admin_remains
 from stitch.gateway.domain.profile import change_profile
 
@@ -77,7 +77,7 @@ def update_profile(org_id: str, user_id: str, uow: UnitOfWork, clock: Clock, *, 
 
 
 def change_password(org_id: str, user_id: str, current: str, new: str, uow: UnitOfWork,
-                    hasher: PasswordHasher, clock: Clock) -> bool | None:
+                    hasher: PasswordHasher, mailer: Mailer, links: mails.LinkPolicy, clock: Clock) -> bool | None:
     """Knowing the current password is required even when signed in: a borrowed laptop must
     not be enough to take the account. Every session ends; the caller signs in again."""
     try:
@@ -96,6 +96,7 @@ def change_password(org_id: str, user_id: str, current: str, new: str, uow: Unit
         uow.users.save(user)
         uow.refresh_tokens.revoke_subject(user.id, now)
         uow.commit()
+    mailer.send(mails.password_changed(user.email, links))  # the alarm if a stolen session did it
     return True
 
 

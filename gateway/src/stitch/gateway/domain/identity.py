@@ -98,6 +98,12 @@ class Organization:
     def rename(self, name: str) -> None:
         self.name = _name(name, "name")
 
+    def change_settings(self, changes: dict[str, Any]) -> None:
+        # Joining by email domain proves only a mailbox: never enough to become an admin.
+        if changes.get("auto_join_role", "csm") not in ("csm", "ae", "viewer"):
+            raise InvalidIdentity("settings.auto_join_role", "must be csm, ae or viewer (never admin)")
+        self.settings = {**self.settings, **changes}
+
     @property
     def auto_join_role(self) -> str | None:
         """The role a verified sign-up from the org's email domain joins with; None: ask an admin."""

@@ -18,6 +18,7 @@ from stitch.common.permissions import Capability
 from stitch.common.runtime import ServiceRuntime
 from stitch.gateway.domain.profile import notification_preferences
 from stitch.gateway.entrypoints import schemas as s
+from stitch.gateway.entrypoints.rate_limits import RateLimits
 
 
 def _found(item, what: str):
@@ -26,7 +27,7 @@ def _found(item, what: str):
     return item
 
 
-def blueprint(runtime: ServiceRuntime, prefix: str) -> Blueprint:
+def blueprint(runtime: ServiceRuntime, prefix: str, limits: RateLimits) -> Blueprint:
     bp = Blueprint("identity", __name__, url_prefix=prefix, description="Organization, users, API keys, domains")
     use = runtime.use_cases
 
@@ -64,6 +65,7 @@ def blueprint(runtime: ServiceRuntime, prefix: str) -> Blueprint:
 
     @bp.route("/me/password")
     class MyPassword(MethodView):
+        @limits.password_change
         @requires_auth()
         @bp.arguments(s.PasswordChangeIn)
         @bp.response(204)
@@ -118,6 +120,7 @@ def blueprint(runtime: ServiceRuntime, prefix: str) -> Blueprint:
             """Invitations not yet accepted: pending, and expired ones that can be resent."""
             return {"items": [_invitation(i) for i in use["list_invitations"](current_principal().org_id)]}
 
+        @limits.invitations
         @requires_auth(Capability.MANAGE_USERS)
         @bp.arguments(s.InvitationIn)
         @bp.response(201, s.InvitationOut)

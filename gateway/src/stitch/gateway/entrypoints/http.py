@@ -3,6 +3,8 @@ the gateway's own API (sign-in, users, API keys, domains), JWKS and ops health."
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from flask import Flask, Response, g, jsonify, render_template_string, request
 from flask.views import MethodView
 from flask_smorest import Blueprint
@@ -105,11 +107,17 @@ def create_app(runtime: ServiceRuntime | None = None) -> Flask:
     api.register_blueprint(blueprint)
     api.register_blueprint(auth_views.blueprint(runtime, limits))
     api.register_blueprint(signup_views.blueprint(runtime, limits))
-    api.register_blueprint(admin_views.blueprint(runtime, PREFIX))
+    api.register_blueprint(admin_views.blueprint(runtime, PREFIX, limits))
     app.register_blueprint(link_pages.blueprint())
-    if dev and (mailbox := use["dev_mailbox_directory"]()) is not None:
+    # The dev mailbox shows live sign-in links: only for a dev suite addressed on this machine,
+    # so a deployment that forgot STITCH_ENV and STITCH_MAIL_URL does not publish them.
+    if dev and _is_local(settings.public_url) and (mailbox := use["dev_mailbox_directory"]()) is not None:
         app.register_blueprint(dev_mailbox.blueprint(MaildirReader(mailbox)))
     return app
+
+
+def _is_local(url: str) -> bool:
+    return urlsplit(url).hostname in ("127.0.0.1", "localhost", "::1")
 
 
 def _has_dot_segments(path: str) -> bool:

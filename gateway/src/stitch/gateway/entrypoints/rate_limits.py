@@ -30,12 +30,22 @@ def _org_of_caller() -> str:
     return f"org:{g.principal.org_id}"
 
 
+def _caller() -> str:
+    return f"user:{g.principal.subject}"
+
+
+def _client_ip() -> str:
+    return f"ip:{get_remote_address()}"
+
+
 @dataclasses.dataclass(frozen=True)
 class RateLimits:
     limiter: Limiter
     login: Callable
     links: Callable
     tokens: Callable
+    password_change: Callable
+    invitations: Callable
 
 
 def install(app: Flask, settings: Settings) -> RateLimits:
@@ -54,7 +64,7 @@ def install(app: Flask, settings: Settings) -> RateLimits:
 
     def per_email_and_ip(per_email: str, per_ip: str) -> Callable:
         def decorate(view: Callable) -> Callable:
-            return limiter.limit(per_ip, key_func=lambda: f"ip:{get_remote_address()}", scope="ip")(
+            return limiter.limit(per_ip, key_func=_client_ip, scope="ip")(
                 limiter.limit(per_email, key_func=_email_in_body, scope="email")(view))
         return decorate
 
@@ -62,7 +72,10 @@ def install(app: Flask, settings: Settings) -> RateLimits:
         limiter=limiter,
         login=per_email_and_ip(settings.login_limit_per_email, settings.login_limit_per_ip),
         links=per_email_and_ip(settings.link_limit_per_email, settings.link_limit_per_ip),
-        tokens=limiter.limit(settings.token_limit_per_ip, key_func=lambda: f"ip:{get_remote_address()}"),
+        # One budget per client for every link check and spend, whichever route it calls.
+        tokens=limiter.shared_limit(settings.token_limit_per_ip, scope="link-tokens", key_func=_client_ip),
+        password_change=limiter.limit(settings.password_change_limit, key_func=_caller),
+        invitations=limiter.limit(settings.invitation_limit_per_org, key_func=_org_of_caller, methods=["POST"]),
     )
 
 
