@@ -18,6 +18,9 @@ def test_a_user_edits_their_profile_and_notification_preferences(client, bearer,
     assert me["notification_preferences"]["draft_ready"] == {"email": True, "in_app": True}
     assert uow.published[-1].type == "identity.user_updated.v1"
     assert uow.published[-1].data["title"] == "Senior CSM"
+    published = len(uow.published)
+    client.patch("/api/gateway/me", headers=headers, json={"timezone": "Asia/Tokyo"})
+    assert len(uow.published) == published  # only what services show (name, title, avatar) is an event
 
 
 def test_bad_profile_values_name_the_field_and_the_rule(client, bearer, acme):

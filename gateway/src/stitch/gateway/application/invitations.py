@@ -5,6 +5,7 @@ revoked."""
 from __future__ import annotations
 
 import dataclasses
+from datetime import datetime
 
 from stitch.gateway.application import events, mails
 from stitch.gateway.application.organizations import checked_password
@@ -77,7 +78,7 @@ class InvitationPreview:
     role: str
     organization_name: str
     invited_by: str | None
-    expires_at: object
+    expires_at: datetime
 
 
 def inspect_invitation(token: str, uow: UnitOfWork, clock: Clock) -> InvitationPreview:

@@ -17,6 +17,9 @@ VERIFY_PAGE, RESET_PAGE, INVITATION_PAGE, FORGOT_PAGE = (
     "/auth/verify-email", "/auth/reset-password", "/auth/accept-invitation", "/auth/forgot-password")
 
 
+ROLE_NAMES = {"admin": "an admin", "csm": "a CSM", "ae": "an AE", "viewer": "a viewer"}
+
+
 @dataclasses.dataclass(frozen=True)
 class LinkPolicy:
     public_url: str
@@ -40,7 +43,7 @@ def _mail(to: str, subject: str, paragraphs: list[str], action: tuple[str, str] 
     return Mail(to=to, subject=subject, text=f"{text}\n\n-- \n{footer}\n", html=f"{html}<hr><p><small>{footer}</small></p>")
 
 
-def _hours(ttl: timedelta) -> str:
+def _duration(ttl: timedelta) -> str:
     minutes = int(ttl.total_seconds() // 60)
     if minutes % (60 * 24) == 0:
         days = minutes // (60 * 24)
@@ -55,7 +58,7 @@ def verify_email(to: str, token: str, links: LinkPolicy, joining: Organization |
                  else "Then tell us about yourself and set up your organization.")
     return _mail(to, "Verify your email to start with Stitch", [
         "Welcome to Stitch! Confirm that this address is yours.", next_step,
-        f"The link works once and expires in {_hours(links.verify_ttl)}."],
+        f"The link works once and expires in {_duration(links.verify_ttl)}."],
         ("Verify my email", links.link(VERIFY_PAGE, token)))
 
 
@@ -76,7 +79,7 @@ def already_registered(to: str, links: LinkPolicy) -> Mail:
 def reset_password(to: str, token: str, links: LinkPolicy) -> Mail:
     return _mail(to, "Reset your Stitch password", [
         "Someone asked to reset the password of this Stitch account.",
-        f"The link works once and expires in {_hours(links.reset_ttl)}. Choosing a new password signs "
+        f"The link works once and expires in {_duration(links.reset_ttl)}. Choosing a new password signs "
         "you out everywhere."], ("Choose a new password", links.link(RESET_PAGE, token)))
 
 
@@ -89,7 +92,7 @@ def password_changed(to: str, links: LinkPolicy) -> Mail:
 def invitation(invite: Invitation, token: str, org: Organization, inviter: User | None, links: LinkPolicy) -> Mail:
     by = inviter.name if inviter else "An admin"
     return _mail(invite.email, f"{by} invited you to {org.name} on Stitch", [
-        f"{by} invited you to join {org.name} on Stitch as {invite.role.upper() if invite.role in ('csm', 'ae') else invite.role}.",
+        f"{by} invited you to join {org.name} on Stitch as {ROLE_NAMES.get(invite.role, invite.role)}.",
         "Stitch is where your team runs customer onboarding. Accept to set your name and password.",
-        f"The invitation expires in {_hours(links.invitation_ttl)}."],
+        f"The invitation expires in {_duration(links.invitation_ttl)}."],
         ("Accept the invitation", links.link(INVITATION_PAGE, token)))

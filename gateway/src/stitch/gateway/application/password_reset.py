@@ -6,11 +6,10 @@ handed to a background sender, so the answer takes the same time either way.
 
 from __future__ import annotations
 
-from stitch.gateway.application import mails
+from stitch.gateway.application import link_tokens, mails
 from stitch.gateway.application.organizations import checked_password
 from stitch.gateway.application.ports import Clock, Mailer, PasswordHasher, UnitOfWork
-from stitch.gateway.domain.credentials import digest
-from stitch.gateway.domain.email_links import RESET_PASSWORD, EmailLink, UnknownLink, refusal
+from stitch.gateway.domain.email_links import RESET_PASSWORD, EmailLink, UnknownLink
 from stitch.gateway.domain.identity import InvalidIdentity, normalize_email
 
 _USED = "this reset link was already used: sign in with your new password, or ask for a new link"
@@ -38,11 +37,7 @@ def request_reset(email: str, uow: UnitOfWork, mailer: Mailer, links: mails.Link
 def check_reset_link(token: str, uow: UnitOfWork, clock: Clock) -> str:
     """The address a reset link is for, so the page can say whose password changes."""
     with uow:
-        link = uow.email_links.by_hash(digest(token))
-    if link is None or link.purpose != RESET_PASSWORD or not link.usable(clock()):
-        raise refusal(link if link and link.purpose == RESET_PASSWORD else None, clock(),
-                      used=_USED, expired=_EXPIRED)
-    return link.email
+        return link_tokens.check(uow, token, RESET_PASSWORD, clock(), used=_USED, expired=_EXPIRED).email
 
 
 def reset_password(token: str, password: str, uow: UnitOfWork, hasher: PasswordHasher, mailer: Mailer,
@@ -50,11 +45,7 @@ def reset_password(token: str, password: str, uow: UnitOfWork, hasher: PasswordH
     password_hash = hasher.hash(checked_password(password))  # a weak password spends nothing
     now = clock()
     with uow:
-        link = uow.email_links.spend(digest(token), RESET_PASSWORD, now)
-        if link is None:
-            known = uow.email_links.by_hash(digest(token))
-            raise refusal(known if known and known.purpose == RESET_PASSWORD else None, now,
-                          used=_USED, expired=_EXPIRED)
+        link = link_tokens.spend(uow, token, RESET_PASSWORD, now, used=_USED, expired=_EXPIRED)
         user = uow.users.get(link.org_id, link.subject_id) if link.org_id and link.subject_id else None
         if user is None or not user.active:
             raise UnknownLink("this reset link is no longer valid: the account is not active")

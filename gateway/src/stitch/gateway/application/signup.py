@@ -15,11 +15,10 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Collection
 
-from stitch.gateway.application import events, mails
+from stitch.gateway.application import events, link_tokens, mails
 from stitch.gateway.application.organizations import DEFAULT_SETTINGS, checked_password
 from stitch.gateway.application.ports import Clock, Mailer, PasswordHasher, UnitOfWork
-from stitch.gateway.domain.credentials import digest
-from stitch.gateway.domain.email_links import VERIFY_EMAIL, EmailLink, refusal
+from stitch.gateway.domain.email_links import VERIFY_EMAIL, EmailLink
 from stitch.gateway.domain.profile import change_profile
 from stitch.gateway.domain.identity import (
     IdentityConflict, InvalidIdentity, Organization, User, email_domain, work_email,
@@ -61,10 +60,7 @@ _EXPIRED = "this link has expired: sign up again to get a new one"
 
 def inspect_signup(token: str, uow: UnitOfWork, clock: Clock) -> SignupPreview:
     with uow:
-        link = uow.email_links.by_hash(digest(token))
-        if link is None or link.purpose != VERIFY_EMAIL or not link.usable(clock()):
-            raise refusal(link if link and link.purpose == VERIFY_EMAIL else None, clock(),
-                          used=_USED, expired=_EXPIRED)
+        link = link_tokens.check(uow, token, VERIFY_EMAIL, clock(), used=_USED, expired=_EXPIRED)
         org = uow.organizations.get(link.org_id) if link.org_id else None
     return SignupPreview(link.email, JOIN_ORGANIZATION if org else CREATE_ORGANIZATION,
                          org.name if org else None, email_domain(link.email))
@@ -85,11 +81,7 @@ def complete_signup(command: CompleteSignup, uow: UnitOfWork, hasher: PasswordHa
     password_hash = hasher.hash(checked_password(command.password))
     now = clock()
     with uow:
-        link = uow.email_links.spend(digest(command.token), VERIFY_EMAIL, now)
-        if link is None:
-            known = uow.email_links.by_hash(digest(command.token))
-            raise refusal(known if known and known.purpose == VERIFY_EMAIL else None, now,
-                          used=_USED, expired=_EXPIRED)
+        link = link_tokens.spend(uow, command.token, VERIFY_EMAIL, now, used=_USED, expired=_EXPIRED)
         if uow.users.by_email(link.email) is not None:
             raise IdentityConflict("an account with this email exists: sign in instead")
         if link.org_id:

@@ -62,15 +62,14 @@ def update_profile(org_id: str, user_id: str, uow: UnitOfWork, clock: Clock, *, 
         if user is None:
             return None
         now = clock()
-        shown_before = events.user_data(user)
+        shown_before = (user.name, user.title, user.avatar_url)  # what the services' read models hold
         changed = user.change(now, name=name)
         changed = change_profile(user, title=title, avatar_url=avatar_url, timezone=timezone,
                                  notifications=notification_preferences) or changed
         if changed:
             user.updated_at = now
             uow.users.save(user)
-            if {k: v for k, v in events.user_data(user).items() if k != "updated_at"} != {
-                    k: v for k, v in shown_before.items() if k != "updated_at"}:
+            if (user.name, user.title, user.avatar_url) != shown_before:
                 uow.publish(events.USER_UPDATED, events.user_data(user))
             uow.commit()
     return user
