@@ -15,6 +15,7 @@ import sys
 import threading
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 from pathlib import Path
 
@@ -22,7 +23,8 @@ ROOT = Path(__file__).resolve().parent.parent
 PROCESSES = {  # name → port (DESIGN §5)
     "gateway": 8080, "templates": 8101, "accounts": 8102, "workflows": 8103, "portal": 8104, "connectors": 8105,
 }
-DEMO_TEMPLATES = ("Standard onboarding", "Enterprise onboarding")
+EXAMPLES = ROOT / "docs" / "templates" / "examples"  # exchange files (docs/templates/format.md)
+DEMO_TEMPLATES = ("standard-saas-onboarding.json", "enterprise-implementation.json", "quick-start.json")
 
 
 def main() -> int:
@@ -112,13 +114,24 @@ def _seed_demo_org(env: dict) -> dict:
 
 
 def _seed(gateway: str, login: dict) -> str:
-    """The demo organization's admin signs in and creates the demo templates once."""
+    """The demo organization's admin signs in, imports the example templates once and publishes them."""
     token = _call("POST", f"{gateway}/auth/login",
                   body={"email": login["email"], "password": login["password"], "session": "token"})["access_token"]
-    existing = {t["name"] for t in _call("GET", f"{gateway}/api/templates/templates?limit=200", token)["items"]}
-    for name in DEMO_TEMPLATES:
-        if name not in existing:
-            _call("POST", f"{gateway}/api/templates/templates", token, {"name": name})
+    templates = f"{gateway}/api/templates/templates"
+    for file_name in DEMO_TEMPLATES:
+        exchange = json.loads((EXAMPLES / file_name).read_text(encoding="utf-8"))
+        name = exchange["template"]["name"]
+        found = _call("GET", f"{templates}?{urllib.parse.urlencode({'q': name, 'status': 'all', 'limit': 200})}",
+                      token)["items"]
+        if any(t["name"].casefold() == name.casefold() for t in found):
+            continue  # seeded on an earlier run (or the admin made their own): leave it alone
+        try:
+            imported = _call("POST", f"{templates}/import", token, exchange)
+        except urllib.error.HTTPError as error:
+            if error.code == 409:  # the name is taken after all
+                continue
+            raise
+        _call("POST", f"{templates}/{imported['id']}/publish", token)
     return token
 
 

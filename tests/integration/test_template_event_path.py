@@ -9,7 +9,7 @@ from stitch.accounts.adapters import tables as accounts_tables
 from stitch.common.testing.rls import role_findings, table_findings, tenant_tables
 from stitch.common.testing.waiting import eventually
 from stitch.templates.adapters import tables as templates_tables
-from stitch.templates.application.templates import CreateTemplate
+from stitch.templates.application.common import Actor
 
 pytestmark = pytest.mark.integration
 ORG, OTHER_ORG = "3f1c2a9e-0000-4000-8000-000000000001", "3f1c2a9e-0000-4000-8000-000000000002"
@@ -21,8 +21,8 @@ def catalog(pair, org: str) -> list[str]:
 
 def test_created_template_reaches_the_accounts_read_model(pair):
     pair.start_accounts_consumer()
-    pair.templates.use_cases["create_template"](CreateTemplate(ORG, "Standard onboarding", "user-1"))
-    pair.templates.use_cases["create_template"](CreateTemplate(OTHER_ORG, "Someone else's", "user-2"))
+    pair.templates.use_cases["create_template"](Actor(ORG, "user-1"), {"name": "Standard onboarding"})
+    pair.templates.use_cases["create_template"](Actor(OTHER_ORG, "user-2"), {"name": "Someone else's"})
     assert pair.templates.relay().relay_once() == 2
     eventually(lambda: catalog(pair, OTHER_ORG) == ["Someone else's"], what="second org's catalog updated")
     assert catalog(pair, ORG) == ["Standard onboarding"]  # each org sees only its own
@@ -30,7 +30,7 @@ def test_created_template_reaches_the_accounts_read_model(pair):
 
 def test_event_redelivered_by_the_relay_is_recorded_once(pair):
     pair.start_accounts_consumer()
-    pair.templates.use_cases["create_template"](CreateTemplate(ORG, "Once only", "user-1"))
+    pair.templates.use_cases["create_template"](Actor(ORG, "user-1"), {"name": "Once only"})
     relay = pair.templates.relay()
     relay.relay_once()
     eventually(lambda: catalog(pair, ORG) == ["Once only"])

@@ -14,6 +14,7 @@ SERVICE_ROOT = Path(__file__).resolve().parents[3]  # holds alembic.ini and migr
 @dataclasses.dataclass(frozen=True)
 class Settings(ServiceSettings):
     http_port: int = 8101
+    ai_provider: str = "offline"  # who drafts templates from a description; OpenAI arrives in a later issue
 
 
 def load(**overrides) -> Settings:

@@ -3,19 +3,18 @@
 from __future__ import annotations
 
 from flask import Flask
-from flask.views import MethodView
-from flask_smorest import Blueprint
+from sqlalchemy.exc import IntegrityError
 
 from stitch.common.http.app import create_base_app
-from stitch.common.http.auth import current_principal, requires_auth
-from stitch.common.http.pagination import PageArgs, decode_cursor, page_of
-from stitch.common.http.problems import Problem
-from stitch.common.permissions import Capability
+from stitch.common.http.problems import Problem, problem_response
 from stitch.common.runtime import ServiceRuntime
-from stitch.templates.application.templates import CreateTemplate
+from stitch.templates.application.common import StaleVersion
+from stitch.templates.application.generation import DraftFailed
 from stitch.templates.bootstrap import bootstrap
-from stitch.templates.domain.template import InvalidTemplate
-from stitch.templates.entrypoints.schemas import TemplateIn, TemplateOut, TemplatePage
+from stitch.templates.domain.errors import Conflict, InvalidTemplate, NotFound
+from stitch.templates.entrypoints.handoff_views import handoff_forms_blueprint
+from stitch.templates.entrypoints.plan_views import plan_blueprint
+from stitch.templates.entrypoints.template_views import templates_blueprint
 
 PREFIX = "/api/templates"
 
@@ -24,32 +23,25 @@ def create_app(runtime: ServiceRuntime | None = None) -> Flask:
     runtime = runtime or bootstrap()
     app, api = create_base_app("templates", title="Stitch templates", api_prefix=PREFIX,
                                checks=runtime.readiness_checks(), verifier=runtime.verifier)
-    app.register_error_handler(InvalidTemplate, lambda e: Problem(
-        422, "Request is not valid", str(e), errors=[{"name": f"json.{e.field}", "reason": e.rule}]).as_response())
-    api.register_blueprint(_templates_blueprint(runtime))
+    _register_error_handlers(app)
+    for blueprint in (templates_blueprint(runtime, PREFIX), plan_blueprint(runtime, PREFIX),
+                      handoff_forms_blueprint(runtime, PREFIX)):
+        api.register_blueprint(blueprint)
     return app
 
 
-def _templates_blueprint(runtime: ServiceRuntime) -> Blueprint:
-    blueprint = Blueprint("templates", __name__, url_prefix=f"{PREFIX}/templates",
-                          description="Onboarding templates")
-    use = runtime.use_cases
+def _register_error_handlers(app: Flask) -> None:
+    @app.errorhandler(InvalidTemplate)
+    def invalid(error: InvalidTemplate):
+        errors = [{"name": f"json.{v.path}", "reason": v.rule} for v in error.violations]
+        return Problem(422, "Request is not valid", "; ".join(f"{e['name']}: {e['reason']}" for e in errors),
+                       errors=errors).as_response()
 
-    @blueprint.route("")
-    class Templates(MethodView):
-        @requires_auth(Capability.READ)
-        @blueprint.arguments(PageArgs, location="query")
-        @blueprint.response(200, TemplatePage)
-        def get(self, page):
-            items = use["list_templates"](current_principal().org_id, page["limit"] + 1,
-                                          decode_cursor(page["cursor"]))
-            return page_of(items, page["limit"], lambda t: (t.created_at.isoformat(), t.id))
-
-        @requires_auth(Capability.MANAGE_TEMPLATES)
-        @blueprint.arguments(TemplateIn)
-        @blueprint.response(201, TemplateOut)
-        def post(self, body):
-            principal = current_principal()
-            return use["create_template"](CreateTemplate(principal.org_id, body["name"], principal.subject))
-
-    return blueprint
+    app.register_error_handler(NotFound, lambda e: problem_response(404, "Not Found", str(e)))
+    app.register_error_handler(Conflict, lambda e: problem_response(409, "Conflict", str(e)))
+    app.register_error_handler(StaleVersion, lambda e: Problem(
+        412, "Precondition Failed", str(e), headers={"ETag": f'"{e.current}"'}).as_response())
+    app.register_error_handler(DraftFailed, lambda e: problem_response(502, "Bad Gateway", str(e)))
+    # Two admins racing for one name (or one revision number): the unique index decides.
+    app.register_error_handler(IntegrityError, lambda e: problem_response(
+        409, "Conflict", "another change to the same name or revision won a race; reload and try again"))
