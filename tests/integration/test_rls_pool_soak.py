@@ -86,7 +86,7 @@ def soak(databases, tmp_path, test_keys) -> Iterator[Soak]:
         with TemplatesUnitOfWork(sessions, metadata, "templates") as uow:
             uow.set_org(org)
             for n in range(SEED_ROWS):
-                uow.templates.add(Template.create(org, f"seed {n}", "soak", datetime.now(UTC)))
+                uow.templates.add(Template.create(org, {"name": f"seed {n}"}, "soak", datetime.now(UTC)))
             uow.commit()
     yield Soak(engine, db.owner_url, orgs, collections.Counter(dict.fromkeys(orgs, SEED_ROWS)))
     engine.dispose()
@@ -107,7 +107,7 @@ def operation(new_uow: Callable[[], TemplatesUnitOfWork], org: str, kind: str, t
         foreign = sum(1 for row_org, _pid in rows if row_org != org)
         write = kind == "write" or (kind == "raise" and len(rows) % 2 == 0)
         if write:
-            uow.templates.add(Template.create(org, "soak", "soak", datetime.now(UTC)))
+            uow.templates.add(Template.create(org, {"name": f"soak {uuid.uuid4()}"}, "soak", datetime.now(UTC)))
         if kind == "raise":
             with tally.lock:
                 tally.raised += 1
