@@ -4,10 +4,13 @@ process, two organizations with their people, keys and objects, and a token per 
 
 The cases are sent the way a client sends them: to the gateway's HTTP app. Organizations,
 users, API keys, domains and invitations are seeded through the gateway's use cases (users have
-no API yet; the rest is faster so), templates and the personas' API keys through the API; tokens
-no API hands out (expired, forged, alg=none) are minted here, and a portal contact's token comes
-from the invitation event the gateway consumes. The gateway's mail goes to a recording mailer, so
-the tokens of sign-up, reset and invitation links are read from the mail, as a person would.
+no API yet; the rest is faster so), the personas' API keys through the gateway's API, templates
+(with their milestones, actions and revisions) and handoff forms through the templates API with
+the org admin's token, straight to the service (what the gateway forwards is the cases' alone);
+tokens no API hands out (expired, forged, alg=none) are minted here, and a portal contact's token
+comes from the invitation event the gateway consumes. The gateway's mail goes to a recording
+mailer, so the tokens of sign-up, reset and invitation links are read from the mail, as a person
+would.
 """
 
 from __future__ import annotations
@@ -142,8 +145,17 @@ class Persona:
     description: str = ""
 
 
+# The smallest template a publish accepts: one milestone with one action (docs/templates/format.md).
+PLAN = [{"name": "Kickoff", "actions": [{"label": "Welcome", "type": "SEND_EMAIL", "content": {
+    "subject": "Hi {{company_name}}", "body": "Hello {{contact_first_name}}"}}]}]
+QUESTIONS = [{"text": "Who signed the contract?", "type": "text", "required": True}]
+
+
 class Suite:
-    SEED_KINDS = ("user", "api_key", "domain", "template", "invitation")  # what Suite.seed can create
+    # What Suite.seed can create. "milestone" and "action" belong to the template seeded last in
+    # the org, so list a template parameter before them (the matrix seeds parameters in order).
+    SEED_KINDS = ("user", "api_key", "domain", "template", "milestone", "action", "published_template",
+                  "archived_template", "handoff_form", "archived_handoff_form", "first_number", "invitation")
     password = PASSWORD  # every seeded staff user's
 
     def __init__(self, root: Path) -> None:
@@ -170,6 +182,7 @@ class Suite:
         self.gateway = self.apps["gateway"].test_client()
         self.use = self.gateway_runtime.use_cases
         self._admin_tokens: dict[str, str] = {}
+        self._last_template: dict[str, dict[str, Any]] = {}  # org key → the template seeded last (as read)
         self.orgs = {key: self._create_org(key) for key in ("A", "B")}
         for org in self.orgs.values():
             self._seed_shared(org)
@@ -260,15 +273,69 @@ class Suite:
             value = self.use["claim_domain"](org.id, f"portal-{unique}.{org.email_domain}").domain
         elif kind == "invitation":
             value = self.use["invite"](org.id, org.admin_id, f"invitee-{unique}@{org.email_domain}", "csm").id
-        elif kind == "template":
-            response = self.call("POST", "/api/templates/templates", headers=self._admin_headers(org),
-                                 body={"name": f"Template {unique}"})
-            assert response.status_code == 201, response.get_data(as_text=True)
-            value = response.get_json()["id"]
+        elif kind == "first_number":
+            return "1"  # the first revision of a published template, the first version of a handoff form
+        elif kind in ("template", "published_template", "archived_template"):
+            value = self._seed_template(org, unique, kind)
+        elif kind == "milestone":
+            value = self._last_template[org.key]["milestones"][0]["id"]
+        elif kind == "action":
+            value = self._last_template[org.key]["milestones"][0]["actions"][0]["id"]
+        elif kind in ("handoff_form", "archived_handoff_form"):
+            value = self._seed_handoff_form(org, unique, archived=kind == "archived_handoff_form")
         else:
             raise KeyError(f"no seed of kind {kind!r}: add one to Suite.seed")
         org.markers.add(value)
+        # What the relay would do: read models learn of the seed, and no event waits long enough
+        # to fail the readiness check (relay lag). Before the case's snapshot, so it sees none of it.
+        self.deliver_events()
         return value
+
+    def _templates_api(self, org: Org, method: str, path: str, body: Any = None, status: int = 200) -> Any:
+        """Seeds are made through the templates API as the org's admin, but not through the
+        gateway: the calls the gateway forwards are the cases' alone."""
+        response = self.call(method, f"/api/templates{path}", headers=self._admin_headers(org), body=body,
+                             direct="templates")
+        assert response.status_code == status, f"{method} {path}: {response.get_data(as_text=True)}"
+        return response.get_json()
+
+    def _seed_template(self, org: Org, unique: str, kind: str) -> str:
+        """A draft with one milestone and one action ("template", never published); one published
+        twice, a change in between, so revisions 1 and 2 differ ("published_template"); or an
+        archived one ("archived_template")."""
+        created = self._templates_api(org, "POST", "/templates", {"name": f"Template {unique}", "milestones": PLAN},
+                                      201)
+        template_id = created["id"]
+        if kind == "published_template":
+            self._templates_api(org, "POST", f"/templates/{template_id}/publish", status=201)
+            self._templates_api(org, "PATCH", f"/templates/{template_id}", {"description": f"Changed {unique}"})
+            self._templates_api(org, "POST", f"/templates/{template_id}/publish", status=201)
+        elif kind == "archived_template":
+            self._templates_api(org, "POST", f"/templates/{template_id}/archive")
+        self._last_template[org.key] = self._templates_api(org, "GET", f"/templates/{template_id}")
+        return template_id
+
+    def _seed_handoff_form(self, org: Org, unique: str, *, archived: bool) -> str:
+        """A form with version 1 published and a rewording since (so it can be published again),
+        or an archived one."""
+        form_id = self._templates_api(org, "POST", "/handoff-forms", {"name": f"Form {unique}",
+                                                                     "questions": QUESTIONS}, 201)["id"]
+        self._templates_api(org, "POST", f"/handoff-forms/{form_id}/publish", status=201)
+        self._templates_api(org, "PATCH", f"/handoff-forms/{form_id}", {"description": f"Reworded {unique}"})
+        if archived:
+            self._templates_api(org, "POST", f"/handoff-forms/{form_id}/archive")
+        return form_id
+
+    def placeholder(self, name: str, params: dict[str, str]) -> str:
+        """A body's {placeholder} for an id inside the case's seeded objects (no YAML can know
+        it): {first_milestone} is the first milestone of the template ``params`` name,
+        {first_action} the first action of the milestone ``params`` name. Seeds are org A's."""
+        if name in ("first_milestone", "first_action"):
+            template = self.runtimes["templates"].use_cases["get_template"](self.orgs["A"].id, params["template_id"])
+            if name == "first_milestone":
+                return template.milestones[0].id
+            return template.milestone(params["milestone_id"]).actions[0].id
+        raise KeyError(f"unknown placeholder {{{name}}}")
 
     # -- the tokens of mailed links (a fresh one per use: spending one must not starve the next) ----
     def signup_token(self, org_key: str = "A") -> str:
@@ -303,7 +370,6 @@ class Suite:
 
     def _seed_shared(self, org: Org) -> None:
         org.seeds = {kind: self.seed(kind, org.key) for kind in self.SEED_KINDS}
-        self.deliver_events()  # read models (the accounts template catalog) learn of the seeds
 
     # -- personas -------------------------------------------------------------------------------
     def api_key(self, org: Org, scopes: list[str], *, revoked: bool = False) -> str:

@@ -23,6 +23,7 @@ import collections
 import dataclasses
 import json
 import re
+import uuid
 from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
@@ -43,7 +44,7 @@ from stitch.gateway.application.routes import is_public
 MATRIX_FILE = Path(__file__).with_name("operations.yaml")
 METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
 REQUIRES = {"public", "authenticated", *(c.value for c in Capability)}
-KINDS = {"collection", "object"}
+KINDS = {"collection", "object", "shared"}
 INJECTED_FIELDS = ("org_id", "owner_id", "role", "status")
 VOLATILE_FIELDS = {"last_used_at"}  # changes when a persona's API key is used, not by a write
 SAMPLE_PARAM = "sample1"  # stands in for a path parameter where only the path's shape matters
@@ -62,6 +63,7 @@ class Operation:
     fresh: bool = False
     body: Any = None
     denied: Mapping[str, Mapping[str, Any]] = dataclasses.field(default_factory=dict)
+    query: str = ""
 
     @property
     def id(self) -> str:
@@ -93,14 +95,14 @@ def load_matrix(text: str, seed_kinds: Iterable[str]) -> Matrix:
     operations, seen = [], set()
     for entry in raw["operations"]:
         op_id = entry["op"]
-        unknown = set(entry) - {"op", "requires", "kind", "params", "fresh", "body", "denied"}
+        unknown = set(entry) - {"op", "requires", "kind", "params", "fresh", "body", "denied", "query"}
         assert not unknown, f"{op_id}: unknown keys {sorted(unknown)}"
         assert op_id not in seen, f"{op_id} is listed twice"
         seen.add(op_id)
         part, method, path = parse_op_id(op_id)
         assert method in METHODS, f"{op_id}: method {method}"
         op = Operation(part, method, path, entry["requires"], entry.get("kind"), entry.get("params", {}),
-                       entry.get("fresh", False), entry.get("body"), entry.get("denied", {}))
+                       entry.get("fresh", False), entry.get("body"), entry.get("denied", {}), entry.get("query", ""))
         assert op.requires in REQUIRES, f"{op_id}: requires {op.requires!r} is not one of {sorted(REQUIRES)}"
         if not op.public:
             assert op.kind in KINDS, f"{op_id}: kind must be one of {sorted(KINDS)}"
@@ -242,17 +244,19 @@ def _strip_volatile(value: Any) -> Any:
     return value
 
 
-def snapshot(suite, matrix: Matrix, org: str = "A") -> dict[str, Any]:
-    """The org's data as its admin reads it: every protected GET of the matrix (all pages)."""
+def snapshot(suite, matrix: Matrix, org: str = "A", part: str | None = None) -> dict[str, Any]:
+    """The org's data as its admin reads it: every protected GET of the matrix (all pages), or of
+    one part's — a write reaches another part only through events, never within its own call."""
     org_data = suite.orgs[org]
     state = {}
     for op in matrix.operations:
-        if op.method != "GET" or op.public or op.fresh:
+        if op.method != "GET" or op.public or op.fresh or (part and op.part != part):
             continue
-        path = _with_params(op.path, {name: org_data.seeds[kind] for name, kind in op.params.items()})
+        path = _url(op, {name: org_data.seeds[kind] for name, kind in op.params.items()})
         pages, cursor = [], None
         while True:
-            response = suite.call("GET", f"{path}?cursor={cursor}" if cursor else path, headers=suite.as_admin(org))
+            page = f"{path}{'&' if '?' in path else '?'}cursor={cursor}" if cursor else path
+            response = suite.call("GET", page, headers=suite.as_admin(org))
             assert response.status_code == 200, f"snapshot {path}: {response.status_code}"
             body = response.get_json()
             pages.append(_strip_volatile(body))
@@ -265,6 +269,11 @@ def snapshot(suite, matrix: Matrix, org: str = "A") -> dict[str, Any]:
 
 def _with_params(path: str, values: Mapping[str, str]) -> str:
     return re.sub(r"\{(\w+)\}", lambda m: values[m.group(1)], path)
+
+
+def _url(op: Operation, values: Mapping[str, str]) -> str:
+    path = _with_params(op.path, values)
+    return f"{path}?{op.query}" if op.query else path
 
 
 def _params_for(suite, op: Operation) -> dict[str, str]:
@@ -286,7 +295,7 @@ def fill(value: Any, lookup) -> Any:
     return value
 
 
-def _fill(suite, value: Any, org_key: str) -> Any:
+def _fill(suite, value: Any, org_key: str, params: Mapping[str, str]) -> Any:
     org = suite.orgs[org_key]
     admin_a = suite.orgs["A"]
 
@@ -301,24 +310,27 @@ def _fill(suite, value: Any, org_key: str) -> Any:
             return suite.login(admin_a.admin_email)["refresh_token"]
         if name in ("signup_token", "reset_token", "invitation_token"):
             return getattr(suite, name)(org_key)  # a fresh link per use, read from the mail
-        raise KeyError(f"unknown placeholder {{{name}}}")
+        return suite.placeholder(name, params)  # an id inside the case's seeded objects
 
     return fill(value, lookup)
 
 
 def _leaks(text: str, markers: Iterable[str], request_path: str) -> list[str]:
-    text = text.replace(request_path, "").lower()  # a problem's "instance" echoes the path asked for
-    return sorted(m for m in markers if m.lower() in text)
+    """Org A's markers in an answer, but for what the caller sent itself: a problem's "instance"
+    echoes the path asked for, and a 404's detail may name the id it did not find there."""
+    asked = request_path.lower()
+    text = text.replace(request_path, "").lower()
+    return sorted(m for m in markers if m.lower() in text and m.lower() not in asked)
 
 
 def run_case(suite, matrix: Matrix, op: Operation, persona, report: Report) -> None:
     want = expected(op, persona)
     params = _params_for(suite, op)
-    path = _with_params(op.path, params)
-    body = _fill(suite, op.body, persona.org) if op.body is not None else None
+    path, url = _with_params(op.path, params), _url(op, params)
+    body = _fill(suite, op.body, persona.org, params) if op.body is not None else None
     guard_state = op.write and (want != ALLOW or persona.kind == "other_org")
-    before = snapshot(suite, matrix) if guard_state else None
-    response = suite.call(op.method, _detour(op, path) if persona.kind == "detour" else path,
+    before = snapshot(suite, matrix, part=op.part) if guard_state else None
+    response = suite.call(op.method, _detour(op, url) if persona.kind == "detour" else url,
                           headers=persona.headers, body=body, direct=op.part if persona.kind == "direct" else None)
     status, text = response.status_code, response.get_data(as_text=True)
     case = f"{op.id} as {persona.name}: expected {want}, got {status}"
@@ -345,7 +357,7 @@ def run_case(suite, matrix: Matrix, op: Operation, persona, report: Report) -> N
             and not _leaks(text, suite.orgs["A"].markers, path):
         report.failed_positives.append(f"{case}: the positive control sees none of org A's seeded data, "
                                        f"so the other-org check on it proves nothing (seed one)")
-    if before is not None and snapshot(suite, matrix) != before:
+    if before is not None and snapshot(suite, matrix, part=op.part) != before:
         report.unexpected_allows.append(f"{case}: refused or foreign, yet org A's data changed")
 
 
@@ -389,13 +401,14 @@ def mass_assignment_problems(suite, matrix: Matrix, documented: Mapping[str, dic
     fields = [f for f in INJECTED_FIELDS if f not in _request_fields(documented, op)]
 
     def attempt(extra: dict[str, str] | None):
-        path = _with_params(op.path, _params_for(suite, op))
-        body = _fill(suite, op.body, "A") if op.body is not None else None
+        params = _params_for(suite, op)
+        path = _url(op, params)
+        body = _fill(suite, op.body, "A", params) if op.body is not None else None
         if extra is not None:
             body = {**(body or {}), **extra}
-        before = (snapshot(suite, matrix, "A"), snapshot(suite, matrix, "B"))
+        before = (snapshot(suite, matrix, "A", op.part), snapshot(suite, matrix, "B", op.part))
         response = suite.call(op.method, path, headers=headers, body=body)
-        return response, before, (snapshot(suite, matrix, "A"), snapshot(suite, matrix, "B"))
+        return response, before, (snapshot(suite, matrix, "A", op.part), snapshot(suite, matrix, "B", op.part))
 
     plain, plain_before, plain_after = attempt(None)
     if not 200 <= plain.status_code < 300:
@@ -568,7 +581,8 @@ def test_the_gateway_forwards_without_a_token_only_to_public_paths(suite, matrix
 def _planted_templates_app(suite) -> Flask:
     """The templates app with three flaws: a write that forgets its capability, a list that
     ignores the caller's org, and a route outside the OpenAPI document that checks no token."""
-    from stitch.templates.application.templates import CreateTemplate
+    from stitch.templates.application.common import Actor
+    from stitch.templates.application.ports import TemplateQuery
     from stitch.templates.entrypoints.http import create_app
 
     runtime, org_a = suite.runtimes["templates"], suite.orgs["A"].id
@@ -582,8 +596,8 @@ def _planted_templates_app(suite) -> Flask:
         @planted.response(201)
         def post(self):
             principal = current_principal()
-            command = CreateTemplate(principal.org_id, "Planted", principal.subject)
-            template = runtime.use_cases["create_template"](command)
+            actor = Actor(principal.org_id, principal.subject)
+            template = runtime.use_cases["create_template"](actor, {"name": f"Planted {uuid.uuid4().hex}"})
             return jsonify(id=template.id)
 
     @planted.route("/leaky")
@@ -591,14 +605,16 @@ def _planted_templates_app(suite) -> Flask:
         @requires_auth()
         @planted.response(200)
         def get(self):
-            items = runtime.use_cases["list_templates"](org_a, 50, None)  # the flaw: not the caller's org
+            # the flaw: not the caller's org
+            items = runtime.use_cases["list_templates"](org_a, TemplateQuery(), 50, None)
             return jsonify(items=[{"id": t.id, "name": t.name} for t in items])
 
     api.register_blueprint(planted)
 
     @app.get("/api/templates/hidden")  # the flaw: undocumented, and no token asked for
     def hidden():
-        return jsonify(templates=[t.id for t in runtime.use_cases["list_templates"](org_a, 50, None)])
+        items = runtime.use_cases["list_templates"](org_a, TemplateQuery(), 50, None)
+        return jsonify(templates=[t.id for t in items])
 
     return app
 

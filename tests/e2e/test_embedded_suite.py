@@ -85,8 +85,8 @@ def test_suite_boots_and_an_event_crosses_processes(suite):
         body = requests.get(f"{gateway}/api/accounts/template-catalog", headers=auth, timeout=5).json()
         return [item["name"] for item in body["items"]]
 
-    eventually(lambda: {"Standard onboarding", "Enterprise onboarding"} <= set(catalog()), timeout=30,
-               what="the demo seed reached accounts")
+    demo = {"Standard SaaS Onboarding", "Enterprise Implementation", "Quick Start"}  # docs/templates/examples
+    eventually(lambda: demo <= set(catalog()), timeout=30, what="the demo seed reached accounts")
     created = requests.post(f"{gateway}/api/templates/templates", json={"name": "Pilot rollout"},
                             headers=auth, timeout=5)
     assert created.status_code == 201, created.text

@@ -29,8 +29,14 @@ class Pair:
     accounts_db: TenantDatabase
 
     def start_accounts_consumer(self) -> None:
-        self.accounts.declare_topology()
-        threading.Thread(target=self.accounts.consumer().run, args=(self.stop,), daemon=True).start()
+        self._start_consumer(self.accounts)
+
+    def start_templates_consumer(self) -> None:
+        self._start_consumer(self.templates)
+
+    def _start_consumer(self, runtime: ServiceRuntime) -> None:
+        runtime.declare_topology()
+        threading.Thread(target=runtime.consumer().run, args=(self.stop,), daemon=True).start()
 
 
 @pytest.fixture

@@ -47,6 +47,29 @@ def test_event_redelivered_by_the_relay_is_recorded_once(pair):
     assert len(settled()) == 1 and catalog(pair, ORG) == ["Once only"]
 
 
+def test_an_applied_template_is_counted_once_per_account(pair):
+    """The way back: accounts.template_applied.v1 (published here by accounts' own outbox and relay,
+    as the accounts issue will) reaches templates over RabbitMQ and counts accounts, not events."""
+    pair.start_templates_consumer()
+    template = pair.templates.use_cases["create_template"](Actor(ORG, "user-1"), {"name": "In use"})
+    for account in ("account-1", "account-1", "account-2"):
+        unit = pair.accounts.uow()
+        with unit:
+            unit.set_org(ORG)
+            unit.publish("accounts.template_applied.v1", {
+                "account_id": account, "template_id": template.id, "revision_id": None, "revision": 1,
+                "applied_at": "2026-11-22T10:00:00+00:00"})
+            unit.commit()
+    assert pair.accounts.relay().relay_once() == 3
+
+    def usage():
+        return pair.templates.use_cases["get_template"](ORG, template.id).usage_count
+
+    eventually(lambda: usage() == 2, what="usage counted from the accounts events")
+    eventually(lambda: _queue_drained(pair, "templates"), what="all three events consumed")
+    assert usage() == 2
+
+
 def test_services_run_as_the_app_role_under_forced_row_level_security(pair):
     """The pair above really runs under RLS; test_row_level_security.py checks every service in depth."""
     for runtime, db, tables in ((pair.templates, pair.templates_db, templates_tables),
@@ -58,8 +81,9 @@ def test_services_run_as_the_app_role_under_forced_row_level_security(pair):
             assert tenant_tables(connection, tables.RLS_EXEMPT)  # not vacuous: there is a table to check
 
 
-def _queue_drained(pair) -> bool:
-    with pair.accounts.connect() as connection:
+def _queue_drained(pair, service: str = "accounts") -> bool:
+    runtime = getattr(pair, service)
+    with runtime.connect() as connection:
         _name, count, _consumers = connection.default_channel.queue_declare(
-            pair.accounts.topology.queue_name("accounts"), passive=True)
+            runtime.topology.queue_name(service), passive=True)
     return count == 0

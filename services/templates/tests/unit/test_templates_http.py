@@ -222,7 +222,6 @@ def test_duplicate_copies_everything_under_a_new_name(client, admin, create):
     assert copy["name"] == "Standard SaaS Onboarding (copy)" and copy["id"] != template["id"]
     assert [m["name"] for m in copy["milestones"]] == ["Kickoff"]
     assert copy["milestones"][0]["actions"][0]["label"] == "Welcome email"
-    assert client.post(f"{BASE}/{template['id']}/duplicate", json={}, headers=admin).status_code == 409
 
 
 def test_archive_restore_and_delete(client, admin, create, runtime):
@@ -302,3 +301,34 @@ def _apply(runtime, template_id, account_id):
         unit.set_org(event.orgid)
         runtime.event_handlers["accounts.template_applied.v1"](event, unit)
         unit.commit()
+
+
+def test_publish_and_lifecycle_answers_carry_the_new_etag_and_honour_if_match(client, admin, create):
+    template = create()
+    url = f"{BASE}/{template['id']}"
+    published = client.post(f"{url}/publish", headers={**admin, "If-Match": '"1"'})
+    assert published.status_code == 201 and published.headers["ETag"] == '"2"'
+    assert client.post(f"{url}/archive", headers={**admin, "If-Match": '"1"'}).status_code == 412
+    archived = client.post(f"{url}/archive", headers={**admin, "If-Match": '"2"'})
+    assert archived.status_code == 200 and archived.headers["ETag"] == '"3"'
+    assert client.post(f"{url}/restore", headers={**admin, "If-Match": '"2"'}).status_code == 412
+
+
+def test_duplicating_again_numbers_the_copies(client, admin, create):
+    template = create()
+    names = [client.post(f"{BASE}/{template['id']}/duplicate", json={}, headers=admin).get_json()["name"]
+             for _ in range(3)]
+    assert names == ["Standard SaaS Onboarding (copy)", "Standard SaaS Onboarding (copy 2)",
+                     "Standard SaaS Onboarding (copy 3)"]
+
+
+def test_validate_names_content_and_publish_problems_together(client, admin):
+    response = client.post(f"{BASE}/validate", headers=admin, json=document(
+        name="", milestones=[{"name": "Kickoff", "actions": [email()]}, {"name": "Go-live", "actions": []}]))
+    assert errors_of(response) == {"json.name": "must not be blank",
+                                   "json.milestones.1.actions": "milestone 'Go-live' needs at least one action"}
+
+
+def test_an_item_that_is_not_an_object_gets_one_complaint(client, admin):
+    response = client.post(f"{BASE}/validate", headers=admin, json=document(milestones=[{"name": "M", "actions": [7]}]))
+    assert errors_of(response) == {"json.milestones.0.actions.0": "must be an object"}

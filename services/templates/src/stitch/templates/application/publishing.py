@@ -11,13 +11,13 @@ from stitch.templates.application.templates import add_new, load
 from stitch.templates.domain.diff import diff_revisions
 from stitch.templates.domain.errors import InvalidTemplate, NotFound, Violation
 from stitch.templates.domain.revision import Revision, document_of
-from stitch.templates.domain.template import Template
+from stitch.templates.domain.template import Template, publish_problems
 
 FILE_FORMAT, FILE_VERSION = "stitch.template", 1
 
 
 def publish_template(actor: Actor, template_id: str, expected_version: int | None,
-                     *, uow: UnitOfWork, clock: Clock) -> Revision:
+                     *, uow: UnitOfWork, clock: Clock) -> tuple[Template, Revision]:
     """Cut the next revision. Its snapshot travels whole in the event: accounts never call back."""
     with uow:
         uow.set_org(actor.org_id)
@@ -28,7 +28,7 @@ def publish_template(actor: Actor, template_id: str, expected_version: int | Non
         uow.revisions.add(revision)
         uow.publish(TEMPLATE_PUBLISHED, revision.snapshot)
         uow.commit()
-    return revision
+    return template, revision
 
 
 def list_revisions(org_id: str, template_id: str, limit: int, after: int | None,
@@ -54,10 +54,20 @@ def compare_revisions(org_id: str, template_id: str, old: int, new: int, *, uow:
 
 def validate_document(document: dict[str, Any], *, clock: Clock) -> Template:
     """Check a whole document as publishing would, saving nothing; raises with every violation."""
-    template = Template.create("validation", document, "validation", clock())
+    try:
+        template = Template.create("validation", document, "validation", clock())
+    except InvalidTemplate as invalid:  # name what publishing would add, in the same answer
+        raise InvalidTemplate(invalid.violations + _plan_problems(document)) from None
     if problems := template.publish_problems():
         raise InvalidTemplate(problems)
     return template
+
+
+def _plan_problems(document: dict[str, Any]) -> list[Violation]:
+    milestones = document.get("milestones") or []
+    if not isinstance(milestones, list) or not all(isinstance(m, dict) for m in milestones):
+        return []
+    return publish_problems([(str(m.get("name") or ""), len(m.get("actions") or [])) for m in milestones])
 
 
 def export_template(org_id: str, template_id: str, revision: int | None, *, uow: UnitOfWork) -> dict[str, Any]:

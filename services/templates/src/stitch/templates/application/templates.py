@@ -11,6 +11,7 @@ from stitch.templates.application.events import (TEMPLATE_ARCHIVED, TEMPLATE_CRE
                                                  TEMPLATE_RESTORED)
 from stitch.templates.application.ports import Clock, TemplateQuery, UnitOfWork
 from stitch.templates.domain.errors import Conflict, NotFound
+from stitch.templates.domain.plan import NAME_MAX
 from stitch.templates.domain.template import Template
 
 T = TypeVar("T")
@@ -79,11 +80,13 @@ def edit(actor: Actor, template_id: str, expected_version: int | None, change: C
     return template, result
 
 
-def archive_template(actor: Actor, template_id: str, *, uow: UnitOfWork, clock: Clock) -> Template:
+def archive_template(actor: Actor, template_id: str, expected_version: int | None = None,
+                     *, uow: UnitOfWork, clock: Clock) -> Template:
     """Archived templates are read-only and offered for no new account; running accounts go on."""
     with uow:
         uow.set_org(actor.org_id)
         template = load(uow, actor.org_id, template_id)
+        check_version(template.version, expected_version)
         template.archive(actor.user_id, clock())
         uow.templates.save(template)
         uow.publish(TEMPLATE_ARCHIVED, {"template_id": template.id, "name": template.name,
@@ -92,10 +95,12 @@ def archive_template(actor: Actor, template_id: str, *, uow: UnitOfWork, clock: 
     return template
 
 
-def restore_template(actor: Actor, template_id: str, *, uow: UnitOfWork, clock: Clock) -> Template:
+def restore_template(actor: Actor, template_id: str, expected_version: int | None = None,
+                     *, uow: UnitOfWork, clock: Clock) -> Template:
     with uow:
         uow.set_org(actor.org_id)
         template = load(uow, actor.org_id, template_id)
+        check_version(template.version, expected_version)
         template.restore(actor.user_id, clock())
         uow.templates.save(template)
         uow.publish(TEMPLATE_RESTORED, {"template_id": template.id, "name": template.name,
@@ -121,10 +126,21 @@ def duplicate_template(actor: Actor, template_id: str, name: str | None, *, uow:
                        clock: Clock) -> Template:
     with uow:
         uow.set_org(actor.org_id)
-        copy = load(uow, actor.org_id, template_id).duplicate(name, actor.user_id, clock())
+        original = load(uow, actor.org_id, template_id)
+        copy = original.duplicate(name or _free_copy_name(uow, original), actor.user_id, clock())
         add_new(uow, copy)
         uow.commit()
     return copy
+
+
+def _free_copy_name(uow: UnitOfWork, original: Template) -> str:
+    """ "Onboarding (copy)", then "(copy 2)", "(copy 3)"…: duplicating twice is no mistake."""
+    for number in range(1, 1000):
+        suffix = " (copy)" if number == 1 else f" (copy {number})"
+        name = original.name[:NAME_MAX - len(suffix)] + suffix
+        if not uow.templates.name_taken(original.org_id, name):
+            return name
+    raise Conflict("too many copies of this template; name the copy yourself")
 
 
 def load(uow: UnitOfWork, org_id: str, template_id: str) -> Template:

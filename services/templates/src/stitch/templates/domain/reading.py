@@ -19,24 +19,27 @@ _MISSING = object()
 class Reader:
     """One JSON object at ``path``; reports go to the shared ``violations`` list."""
 
-    def __init__(self, data: Any, path: str, violations: list[Violation]) -> None:
+    def __init__(self, data: Any, path: str, violations: list[Violation], *, silent: bool = False) -> None:
         self.path, self.violations = path, violations
         self._seen: set[str] = set()
-        if isinstance(data, dict):
-            self.data: dict[str, Any] = data
-        else:
-            self.data = {}
-            self.report_here("must be an object")
+        # Not an object (or inside one that is not): one complaint for the whole item, not one
+        # per field it lacks.
+        self._broken = silent or not isinstance(data, dict)
+        self.data: dict[str, Any] = {} if self._broken else data
+        if self._broken and not silent:
+            self.violations.append(Violation(path or "body", "must be an object"))
 
     # -- reporting -------------------------------------------------------------------------
     def at(self, key: str | int) -> str:
         return f"{self.path}.{key}" if self.path else str(key)
 
     def report(self, key: str | int, rule: str) -> None:
-        self.violations.append(Violation(self.at(key), rule))
+        if not self._broken:
+            self.violations.append(Violation(self.at(key), rule))
 
     def report_here(self, rule: str) -> None:
-        self.violations.append(Violation(self.path or "body", rule))
+        if not self._broken:
+            self.violations.append(Violation(self.path or "body", rule))
 
     def has(self, key: str) -> bool:
         return key in self.data
@@ -156,7 +159,7 @@ class Reader:
 
     def object(self, key: str) -> Reader:
         value = self._get(key)
-        return Reader({} if value is _MISSING else value, self.at(key), self.violations)
+        return Reader({} if value is _MISSING else value, self.at(key), self.violations, silent=self._broken)
 
     def finish(self) -> None:
         """Unknown keys are mistakes (a typo would otherwise be dropped without a word)."""

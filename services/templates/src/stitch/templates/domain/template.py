@@ -58,7 +58,7 @@ class Template:
     def duplicate(self, name: str | None, by: str, now: datetime) -> Template:
         """A copy of every milestone and action, with new ids and no revisions, under a new name."""
         document = self.document()
-        document["name"] = name if name is not None else f"{self.name} (copy)"[:NAME_MAX]
+        document["name"] = name if name is not None else f"{self.name[:NAME_MAX - 7]} (copy)"
         return Template.create(self.org_id, document, by, now)
 
     # -- reading -----------------------------------------------------------------------------
@@ -193,14 +193,7 @@ class Template:
     # -- lifecycle ---------------------------------------------------------------------------
     def publish_problems(self) -> list[Violation]:
         """Rules a draft may break while being written but a published revision may not."""
-        problems = []
-        if not self.milestones:
-            problems.append(Violation("milestones", "a published template needs at least one milestone"))
-        for index, milestone in enumerate(self.milestones):
-            if not milestone.actions:
-                problems.append(Violation(f"milestones.{index}.actions",
-                                          f"milestone {milestone.name!r} needs at least one action"))
-        return problems
+        return publish_problems([(m.name, len(m.actions)) for m in self.milestones])
 
     def publish(self, by: str, now: datetime) -> Revision:
         self._check_editable()
@@ -250,6 +243,17 @@ class Template:
 
     def _replace_milestone(self, changed: Milestone) -> None:
         self.milestones = [changed if m.id == changed.id else m for m in self.milestones]
+
+
+def publish_problems(milestones: list[tuple[str, int]]) -> list[Violation]:
+    """Publishing needs milestones, each with an action; given (name, action count) per milestone."""
+    problems = []
+    if not milestones:
+        problems.append(Violation("milestones", "a published template needs at least one milestone"))
+    for index, (name, actions) in enumerate(milestones):
+        if not actions:
+            problems.append(Violation(f"milestones.{index}.actions", f"milestone {name!r} needs at least one action"))
+    return problems
 
 
 def _read_document(reader: Reader) -> tuple[dict[str, Any], list[Milestone]]:

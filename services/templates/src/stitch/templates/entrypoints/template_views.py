@@ -92,13 +92,15 @@ def _lifecycle_routes(blueprint: Blueprint, use) -> None:
     @blueprint.response(200, s.TemplateOut)
     def archive(template_id):
         """Read-only from now on and offered for no new account; running accounts carry on."""
-        return use["archive_template"](actor(), template_id)
+        template = use["archive_template"](actor(), template_id, expected_version())
+        return template, etag(template.version)
 
     @blueprint.route("/templates/<template_id>/restore", methods=["POST"])
     @requires_auth(Capability.MANAGE_TEMPLATES)
     @blueprint.response(200, s.TemplateOut)
     def restore(template_id):
-        return use["restore_template"](actor(), template_id)
+        template = use["restore_template"](actor(), template_id, expected_version())
+        return template, etag(template.version)
 
     @blueprint.route("/templates/<template_id>/duplicate", methods=["POST"])
     @requires_auth(Capability.MANAGE_TEMPLATES)
@@ -106,14 +108,18 @@ def _lifecycle_routes(blueprint: Blueprint, use) -> None:
     @blueprint.response(201, s.TemplateOut)
     def duplicate(body, template_id):
         """Copy every milestone and action into a new draft under a new name."""
-        return use["duplicate_template"](actor(), template_id, body["name"])
+        copy = use["duplicate_template"](actor(), template_id, body["name"])
+        return copy, etag(copy.version)
 
     @blueprint.route("/templates/<template_id>/publish", methods=["POST"])
     @requires_auth(Capability.MANAGE_TEMPLATES)
     @blueprint.response(201, s.RevisionOut)
     def publish(template_id):
-        """Cut the next immutable revision; new accounts are created from it."""
-        return use["publish_template"](actor(), template_id, expected_version())
+        """Cut the next immutable revision; new accounts are created from it.
+
+        Answers with the template's new ETag: publishing changes its version."""
+        template, revision = use["publish_template"](actor(), template_id, expected_version())
+        return revision, etag(template.version)
 
 
 def _revision_routes(blueprint: Blueprint, use) -> None:
