@@ -57,11 +57,16 @@ class FakeTemplateRepository(_Versioned):
         return self._get(org_id, template_id)
 
     def save(self, template):
+        if template.id in self.rows:  # the usage count belongs to the usage consumer, as in SQL
+            template.usage_count = self.rows[template.id].usage_count
         self._save(template, "template")
 
     def delete(self, org_id, template_id):
-        if self._get(org_id, template_id):
-            del self.rows[template_id]
+        stored = self._get(org_id, template_id)
+        if stored is None or stored.usage_count:
+            return False
+        del self.rows[template_id]
+        return True
 
     def name_taken(self, org_id, name, except_id=None):
         return any(t.org_id == org_id and t.name.casefold() == name.casefold() and t.id != except_id

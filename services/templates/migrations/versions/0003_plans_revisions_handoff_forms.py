@@ -22,7 +22,7 @@ NEW_TENANT_TABLES = ("template_tags", "template_revisions", "template_applicatio
 
 def upgrade() -> None:
     with op.batch_alter_table("templates") as batch:
-        batch.add_column(sa.Column("name_key", sa.String(200), nullable=False, server_default=""))
+        batch.add_column(sa.Column("name_key", sa.Text, nullable=False, server_default=""))
         batch.add_column(sa.Column("description", sa.Text, nullable=False, server_default=""))
         batch.add_column(sa.Column("duration_weeks", sa.Integer))
         batch.add_column(sa.Column("segment", sa.String(200), nullable=False, server_default=""))
@@ -74,7 +74,7 @@ def upgrade() -> None:
         sa.Column("id", sa.String(36), primary_key=True),
         sa.Column("org_id", sa.String(36), nullable=False),
         sa.Column("name", sa.String(200), nullable=False),
-        sa.Column("name_key", sa.String(200), nullable=False),
+        sa.Column("name_key", sa.Text, nullable=False),
         sa.Column("description", sa.Text, nullable=False),
         sa.Column("questions", Document, nullable=False),
         sa.Column("status", sa.String(16), nullable=False),
@@ -116,7 +116,8 @@ def _backfill_names_and_dates() -> None:
     for row in rows:
         name, suffix = row.name, 2
         while (row.org_id, name.casefold()) in taken:
-            name, suffix = f"{row.name} ({suffix})", suffix + 1
+            tail = f" ({suffix})"
+            name, suffix = row.name[:200 - len(tail)] + tail, suffix + 1
         taken.add((row.org_id, name.casefold()))
         bind.execute(sa.text("UPDATE templates SET name = :name, name_key = :key, updated_by = :by, "
                              "updated_at = :at WHERE id = :id"),

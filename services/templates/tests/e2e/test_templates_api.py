@@ -35,3 +35,12 @@ def test_failed_validation_writes_nothing(app_runtime, test_keys):
                        headers=test_keys.bearer()).status_code == 422
     with app_runtime.engine.connect() as db:
         assert db.execute(select(app_runtime.metadata.tables["outbox"])).all() == []
+
+
+def test_a_cursor_this_api_did_not_issue_is_refused(app_runtime, test_keys):
+    client = create_app(app_runtime).test_client()
+    client.post("/api/templates/templates", json={"name": "One"}, headers=test_keys.bearer())
+    naive = "WyIyMDIwLTAxLTAxIiwgIngiXQ"  # ["2020-01-01", "x"]: a date with no offset
+    for sort in ("created_at", "-updated_at"):
+        answer = client.get(f"/api/templates/templates?sort={sort}&cursor={naive}", headers=test_keys.bearer())
+        assert answer.status_code == 422 and answer.get_json()["errors"][0]["name"] == "query.cursor"

@@ -160,3 +160,31 @@ def test_migration_0003_gives_older_clashing_names_a_suffix(database):
         ("Onboarding", "onboarding"), ("onboarding (2)", "onboarding (2)"), ("Onboarding (3)", "onboarding (3)")]
     assert all(r.milestones == [] and r.status == "active" for r in rows)
     assert forced is True  # the data fix lifted the forced policies only while it ran
+
+
+def test_an_edit_racing_an_apply_keeps_the_usage_count_and_blocks_delete(runtime):
+    """The edit loaded usage 0; the apply committed 1 meanwhile; the edit's save must not undo it."""
+    template = runtime.use_cases["create_template"](ADMIN, {"name": "Busy"})
+    editing = runtime.uow()
+    with editing:
+        editing.set_org(ORG)
+        loaded = editing.templates.get(ORG, template.id)
+        applying = runtime.uow()
+        with applying:
+            applying.set_org(ORG)
+            assert applying.templates.record_application(ORG, template.id, "account-1", None, loaded.created_at)
+            applying.commit()
+        loaded.change_details({"segment": "SMB"}, "admin-1", loaded.updated_at)
+        editing.templates.save(loaded)
+        editing.commit()
+    assert runtime.use_cases["get_template"](ORG, template.id).usage_count == 1
+    with pytest.raises(Conflict, match="applied to 1 account"):
+        runtime.use_cases["delete_template"](ADMIN, template.id)
+
+
+def test_a_name_that_grows_when_case_folded_is_stored(runtime):
+    name = "ß" * 150  # casefolds to 300 characters, past the 200 a name may have
+    assert runtime.use_cases["create_template"](ADMIN, {"name": name}).name == name
+    runtime.use_cases["create_template"](ADMIN, {"name": "ß" * 100})
+    with pytest.raises(Conflict):  # the same name, case-insensitively
+        runtime.use_cases["create_template"](ADMIN, {"name": "SS" * 100})

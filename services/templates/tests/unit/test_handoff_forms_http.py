@@ -58,3 +58,11 @@ def test_an_empty_form_cannot_be_published_and_archived_forms_are_read_only(clie
     assert client.patch(f"{BASE}/{form['id']}", json={"name": "X"}, headers=admin).status_code == 409
     assert client.get(BASE, headers=admin).get_json()["items"] == []
     assert client.get(f"{BASE}?status=archived", headers=admin).get_json()["items"][0]["name"] == "Empty"
+
+
+def test_archive_and_restore_honour_if_match(client, test_keys):
+    admin = test_keys.bearer()
+    form = client.post(BASE, json={"name": "F", "questions": QUESTIONS}, headers=admin)
+    assert client.post(f"{BASE}/{form.get_json()['id']}/archive", headers={**admin, "If-Match": '"7"'}).status_code == 412
+    archived = client.post(f"{BASE}/{form.get_json()['id']}/archive", headers={**admin, "If-Match": form.headers["ETag"]})
+    assert archived.status_code == 200 and archived.headers["ETag"] == '"2"'

@@ -332,3 +332,13 @@ def test_validate_names_content_and_publish_problems_together(client, admin):
 def test_an_item_that_is_not_an_object_gets_one_complaint(client, admin):
     response = client.post(f"{BASE}/validate", headers=admin, json=document(milestones=[{"name": "M", "actions": [7]}]))
     assert errors_of(response) == {"json.milestones.0.actions.0": "must be an object"}
+
+
+@pytest.mark.parametrize("path", [
+    "/revisions/99999999999999999999", "/export?revision=99999999999999999999",
+    "/diff?from=1&to=99999999999999999999", "/revisions?cursor=WyJcdTAwYjIiXQ",  # ["²"]
+])
+def test_out_of_range_numbers_and_odd_cursors_are_client_errors(client, admin, create, path):
+    template = create()
+    assert client.get(f"{BASE}/{template['id']}{path}", headers=admin).status_code in (404, 422)
+

@@ -30,7 +30,7 @@ templates = Table(
     Column("id", String(36), primary_key=True),
     Column("org_id", String(36), nullable=False),  # tenant key: RLS on PostgreSQL, filtered in code too
     Column("name", String(200), nullable=False),
-    Column("name_key", String(200), nullable=False),  # casefolded name: unique per org
+    Column("name_key", Text, nullable=False),  # casefolded name (may outgrow the name: ß → ss): unique per org
     Column("description", Text, nullable=False),
     Column("duration_weeks", Integer),
     Column("segment", String(200), nullable=False),
@@ -92,7 +92,7 @@ handoff_forms = Table(
     Column("id", String(36), primary_key=True),
     Column("org_id", String(36), nullable=False),
     Column("name", String(200), nullable=False),
-    Column("name_key", String(200), nullable=False),
+    Column("name_key", Text, nullable=False),
     Column("description", Text, nullable=False),
     Column("questions", Document, nullable=False),
     Column("status", String(16), nullable=False),

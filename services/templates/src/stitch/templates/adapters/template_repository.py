@@ -34,11 +34,13 @@ class SqlTemplateRepository:
 
     def save(self, template: Template) -> None:
         """Optimistic: the row must still be at the version this template was loaded at."""
+        # usage_count is not the aggregate's to write: the usage consumer raises it concurrently.
+        row = {k: v for k, v in _row(template).items() if k != "usage_count"}
         done = self._session.execute(
             update(templates)
             .where(templates.c.org_id == template.org_id, templates.c.id == template.id,
                    templates.c.version == template.version)
-            .values(**_row(template), version=template.version + 1))
+            .values(**row, version=template.version + 1))
         if done.rowcount != 1:
             raise Conflict("the template was changed by someone else since you loaded it; reload and try again")
         template.version += 1
@@ -46,10 +48,16 @@ class SqlTemplateRepository:
                                                           template_tags.c.org_id == template.org_id))
         self._write_tags(template)
 
-    def delete(self, org_id: str, template_id: str) -> None:
+    def delete(self, org_id: str, template_id: str) -> bool:
+        """Delete only while unused: the row is re-checked in SQL, so an apply that lands in the
+        meantime (raising usage_count) keeps the template."""
+        done = self._session.execute(delete(templates).where(
+            templates.c.org_id == org_id, templates.c.id == template_id, templates.c.usage_count == 0))
+        if done.rowcount != 1:
+            return False
         for table in (template_tags, template_applications):
             self._session.execute(delete(table).where(table.c.org_id == org_id, table.c.template_id == template_id))
-        self._session.execute(delete(templates).where(templates.c.org_id == org_id, templates.c.id == template_id))
+        return True
 
     def name_taken(self, org_id: str, name: str, except_id: str | None = None) -> bool:
         query = select(templates.c.id).where(templates.c.org_id == org_id, templates.c.name_key == name.casefold())
@@ -116,6 +124,8 @@ def _after(column: Any, descending: bool, position: tuple[str, ...]) -> Any:
     value: Any = position[0]
     if column is not templates.c.name_key:
         value = datetime.fromisoformat(value)
+        if value.tzinfo is None:  # not a cursor this API issued (they carry UTC offsets)
+            raise ValueError("cursor")
     if descending:
         return or_(column < value, and_(column == value, templates.c.id < position[1]))
     return or_(column > value, and_(column == value, templates.c.id > position[1]))

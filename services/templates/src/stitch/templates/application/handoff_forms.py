@@ -47,10 +47,12 @@ def change_form(actor: Actor, form_id: str, changes: dict[str, Any], expected_ve
     return form
 
 
-def set_form_archived(actor: Actor, form_id: str, archived: bool, *, uow: UnitOfWork, clock: Clock) -> HandoffForm:
+def set_form_archived(actor: Actor, form_id: str, archived: bool, expected_version: int | None = None,
+                      *, uow: UnitOfWork, clock: Clock) -> HandoffForm:
     with uow:
         uow.set_org(actor.org_id)
         form = _load(uow, actor.org_id, form_id)
+        check_version(form.version, expected_version)
         (form.archive if archived else form.restore)(actor.user_id, clock())
         uow.handoff_forms.save(form)
         uow.commit()

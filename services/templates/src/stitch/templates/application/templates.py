@@ -115,8 +115,9 @@ def delete_template(actor: Actor, template_id: str, *, uow: UnitOfWork, clock: C
         uow.set_org(actor.org_id)
         template = load(uow, actor.org_id, template_id)
         template.check_deletable()
+        if not uow.templates.delete(actor.org_id, template_id):
+            raise Conflict("the template was just applied to an account; archive it instead")
         uow.revisions.delete_all(actor.org_id, template_id)
-        uow.templates.delete(actor.org_id, template_id)
         uow.publish(TEMPLATE_DELETED, {"template_id": template.id, "name": template.name,
                                        "deleted_by": actor.user_id, "deleted_at": clock().isoformat()})
         uow.commit()

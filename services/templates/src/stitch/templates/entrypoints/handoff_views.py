@@ -10,7 +10,7 @@ from stitch.common.http.pagination import decode_cursor, page_of
 from stitch.common.permissions import Capability
 from stitch.common.runtime import ServiceRuntime
 from stitch.templates.entrypoints import schemas as s
-from stitch.templates.entrypoints.support import actor, cursor_problem, etag, expected_version
+from stitch.templates.entrypoints.support import actor, cursor_problem, etag, expected_version, number_cursor
 
 
 def handoff_forms_blueprint(runtime: ServiceRuntime, prefix: str) -> Blueprint:
@@ -64,27 +64,26 @@ def handoff_forms_blueprint(runtime: ServiceRuntime, prefix: str) -> Blueprint:
     @requires_auth(Capability.MANAGE_TEMPLATES)
     @blueprint.response(200, s.HandoffFormOut)
     def archive(form_id):
-        return use["set_form_archived"](actor(), form_id, True)
+        form = use["set_form_archived"](actor(), form_id, True, expected_version())
+        return form, etag(form.version)
 
     @blueprint.route("/<form_id>/restore", methods=["POST"])
     @requires_auth(Capability.MANAGE_TEMPLATES)
     @blueprint.response(200, s.HandoffFormOut)
     def restore(form_id):
-        return use["set_form_archived"](actor(), form_id, False)
+        form = use["set_form_archived"](actor(), form_id, False, expected_version())
+        return form, etag(form.version)
 
     @blueprint.route("/<form_id>/versions", methods=["GET"])
     @requires_auth(Capability.READ)
     @blueprint.arguments(s.PageArgs, location="query")
     @blueprint.response(200, s.HandoffFormVersionPage)
     def versions(args, form_id):
-        after = decode_cursor(args["cursor"])
-        if after and not (len(after) == 1 and after[0].isdigit()):
-            raise cursor_problem()
         items = use["list_form_versions"](current_principal().org_id, form_id, args["limit"] + 1,
-                                          int(after[0]) if after else None)
+                                          number_cursor(args["cursor"]))
         return page_of(items, args["limit"], lambda v: (str(v.number),))
 
-    @blueprint.route("/<form_id>/versions/<int:number>", methods=["GET"])
+    @blueprint.route("/<form_id>/versions/<int(max=2147483647):number>", methods=["GET"])
     @requires_auth(Capability.READ)
     @blueprint.response(200, s.HandoffFormVersionOut)
     def version(form_id, number):

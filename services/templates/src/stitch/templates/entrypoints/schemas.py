@@ -112,14 +112,17 @@ class TemplateListArgs(PageArgs):
     sort = fields.String(load_default="-updated_at", validate=validate.OneOf(SORTS))
 
 
+NUMBER_MAX = 2**31 - 1  # revision and version numbers: past this, no such number exists
+
+
 class ExportArgs(Schema):
-    revision = fields.Integer(load_default=None, validate=validate.Range(min=1),
+    revision = fields.Integer(load_default=None, validate=validate.Range(min=1, max=NUMBER_MAX),
                               metadata={"description": "a published revision; omitted: the current draft"})
 
 
 class DiffArgs(Schema):
-    from_revision = fields.Integer(required=True, data_key="from", validate=validate.Range(min=1))
-    to_revision = fields.Integer(required=True, data_key="to", validate=validate.Range(min=1))
+    from_revision = fields.Integer(required=True, data_key="from", validate=validate.Range(min=1, max=NUMBER_MAX))
+    to_revision = fields.Integer(required=True, data_key="to", validate=validate.Range(min=1, max=NUMBER_MAX))
 
 
 class StatusArgs(PageArgs):

@@ -7,6 +7,7 @@ import re
 from flask import request
 
 from stitch.common.http.auth import current_principal
+from stitch.common.http.pagination import decode_cursor
 from stitch.common.http.problems import Problem
 from stitch.templates.application.common import Actor
 
@@ -37,3 +38,13 @@ def etag(version: int) -> dict[str, str]:
 def cursor_problem() -> Problem:
     return Problem(422, "Request is not valid", "query.cursor: not a cursor this API issued",
                    errors=[{"name": "query.cursor", "reason": "not a cursor this API issued"}])
+
+
+def number_cursor(cursor: str | None) -> int | None:
+    """The position of a revision or version page: one number, as this API wrote it."""
+    after = decode_cursor(cursor)
+    if after is None:
+        return None
+    if len(after) != 1 or not (after[0].isascii() and after[0].isdigit() and len(after[0]) <= 9):
+        raise cursor_problem()
+    return int(after[0])

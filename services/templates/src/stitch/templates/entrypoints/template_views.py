@@ -16,7 +16,7 @@ from stitch.templates.application.ports import TemplateQuery
 from stitch.templates.domain.content import RECIPIENT_RULES
 from stitch.templates.domain.merge_fields import MERGE_FIELDS
 from stitch.templates.entrypoints import schemas as s
-from stitch.templates.entrypoints.support import actor, cursor_problem, etag, expected_version
+from stitch.templates.entrypoints.support import actor, cursor_problem, etag, expected_version, number_cursor
 
 
 def templates_blueprint(runtime: ServiceRuntime, prefix: str) -> Blueprint:
@@ -129,14 +129,11 @@ def _revision_routes(blueprint: Blueprint, use) -> None:
     @blueprint.response(200, s.RevisionPage)
     def revisions(args, template_id):
         """Newest first."""
-        after = decode_cursor(args["cursor"])
-        if after and not (len(after) == 1 and after[0].isdigit()):
-            raise cursor_problem()
         items = use["list_revisions"](current_principal().org_id, template_id, args["limit"] + 1,
-                                      int(after[0]) if after else None)
+                                      number_cursor(args["cursor"]))
         return page_of(items, args["limit"], lambda r: (str(r.number),))
 
-    @blueprint.route("/templates/<template_id>/revisions/<int:number>", methods=["GET"])
+    @blueprint.route("/templates/<template_id>/revisions/<int(max=2147483647):number>", methods=["GET"])
     @requires_auth(Capability.READ)
     @blueprint.response(200, s.RevisionOut)
     def revision(template_id, number):
