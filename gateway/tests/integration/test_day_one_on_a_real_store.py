@@ -15,7 +15,6 @@ import os
 import threading
 import uuid
 from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -26,6 +25,7 @@ from sqlalchemy import Engine, create_engine, text
 from stitch.common.runtime import ServiceRuntime
 from stitch.common.testing import infra
 from stitch.common.testing.databases import TenantDatabase
+from stitch.common.testing.racing import all_at_once
 from stitch.gateway import config
 from stitch.gateway.adapters.passwords import Argon2Passwords
 from stitch.gateway.application.organizations import CreateOrganization, CreateUser
@@ -121,15 +121,7 @@ def unverified_claims(jwt: str) -> dict:
 
 def race(apps, path: str, bodies: list[dict]) -> list[int]:
     """POST every body at once, one thread and one test client each, spread over the apps."""
-    start = threading.Barrier(len(bodies))
-
-    def post(i: int) -> int:
-        client = apps[i % len(apps)].test_client()
-        start.wait(timeout=30)
-        return client.post(path, json=bodies[i]).status_code
-
-    with ThreadPoolExecutor(len(bodies)) as pool:
-        return list(pool.map(post, range(len(bodies))))
+    return all_at_once(len(bodies), lambda i: apps[i % len(apps)].test_client().post(path, json=bodies[i]).status_code)
 
 
 def seed_org(runtime: ServiceRuntime, slug: str, domain: str, *admins: str):
@@ -321,21 +313,15 @@ def test_racing_invitations_and_sign_ups_leave_one_live_link_per_address(gateway
     seed_org(replicas[0], "acme", "acme.test", "jane@acme.test")
     apps = [create_app(runtime) for runtime in replicas]
     admin = bearer(login(apps[0].test_client(), "jane@acme.test"))
-    start = threading.Barrier(RACERS)
-
     def post(i: int, path: str, body: dict, headers: dict) -> int:
-        client = apps[i % len(apps)].test_client()
-        start.wait(timeout=30)
-        return client.post(path, json=body, headers=headers).status_code
+        return apps[i % len(apps)].test_client().post(path, json=body, headers=headers).status_code
 
-    with ThreadPoolExecutor(RACERS) as pool:
-        invites = list(pool.map(lambda i: post(i, "/api/gateway/invitations",
-                                               {"email": "joe@acme.test", "role": "csm"}, admin), range(RACERS)))
+    invites = all_at_once(RACERS, lambda i: post(i, "/api/gateway/invitations",
+                                                 {"email": "joe@acme.test", "role": "csm"}, admin))
     assert sorted(invites) == [201] + [409] * (RACERS - 1), invites
     assert gateway.scalar("SELECT count(*) FROM invitations WHERE email = 'joe@acme.test'") == 1
 
-    with ThreadPoolExecutor(RACERS) as pool:
-        signups = list(pool.map(lambda i: post(i, "/auth/signup", {"email": "sam@globex.test"}, {}), range(RACERS)))
+    signups = all_at_once(RACERS, lambda i: post(i, "/auth/signup", {"email": "sam@globex.test"}, {}))
     assert signups == [202] * RACERS, signups  # the losers answer as the winner: no oracle in a 409
     assert gateway.scalar("""SELECT count(*) FROM email_links
                              WHERE email = 'sam@globex.test' AND used_at IS NULL""") == 1

@@ -8,7 +8,6 @@ upgrades an older database whose names clash.
 from __future__ import annotations
 
 import json
-import threading
 from pathlib import Path
 
 import pytest
@@ -16,6 +15,7 @@ from sqlalchemy import create_engine, select, text
 from sqlalchemy.exc import IntegrityError
 
 from stitch.common.db.migrate import upgrade
+from stitch.common.testing.racing import all_at_once
 from stitch.templates import config
 from stitch.templates.application.common import Actor
 from stitch.templates.application.ports import TemplateQuery
@@ -44,27 +44,6 @@ def runtime(database, test_keys):
     runtime.migrate()
     yield runtime
     runtime.engine.dispose()
-
-
-def race(count: int, attempt) -> list[object]:
-    """Run ``attempt`` in ``count`` threads released together; collect results or exceptions."""
-    barrier, results, lock = threading.Barrier(count), [], threading.Lock()
-
-    def run():
-        barrier.wait()
-        try:
-            outcome = attempt()
-        except Exception as exc:  # noqa: BLE001 - the race's losers are what we count
-            outcome = exc
-        with lock:
-            results.append(outcome)
-
-    threads = [threading.Thread(target=run) for _ in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(30)
-    return results
 
 
 def test_a_full_plan_round_trips_and_stays_in_its_organization(runtime):
@@ -106,7 +85,7 @@ def test_search_filters_sorts_and_pages_in_sql(runtime):
 
 
 def test_racing_creates_of_one_name_leave_one_template(runtime):
-    results = race(8, lambda: runtime.use_cases["create_template"](ADMIN, {"name": "Same name"}))
+    results = all_at_once(8, lambda _: runtime.use_cases["create_template"](ADMIN, {"name": "Same name"}))
     winners = [r for r in results if not isinstance(r, Exception)]
     assert len(winners) == 1 and all(isinstance(r, (Conflict, IntegrityError)) for r in results if r not in winners)
     assert len(runtime.use_cases["list_templates"](ORG, TemplateQuery(text="same name"), 10, None)) == 1
@@ -115,7 +94,7 @@ def test_racing_creates_of_one_name_leave_one_template(runtime):
 def test_racing_publishes_cut_one_revision(runtime):
     use = runtime.use_cases
     template = use["create_template"](ADMIN, example("quick-start"))
-    results = race(8, lambda: use["publish_template"](ADMIN, template.id, None))
+    results = all_at_once(8, lambda _: use["publish_template"](ADMIN, template.id, None))
     assert sum(not isinstance(r, Exception) for r in results) == 1
     assert all(isinstance(r, (Conflict, IntegrityError)) for r in results if isinstance(r, Exception))
     assert [r.number for r in use["list_revisions"](ORG, template.id, 10, None)] == [1]

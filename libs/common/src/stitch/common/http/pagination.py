@@ -39,8 +39,13 @@ def decode_cursor(cursor: str | None) -> tuple[str, ...] | None:
             return tuple(value)
     except (ValueError, RecursionError):  # RecursionError: deeply nested JSON
         pass
-    raise Problem(422, "Request is not valid", "query.cursor: not a cursor this API issued",
-                  errors=[{"name": "query.cursor", "reason": "not a cursor this API issued"}])
+    raise cursor_problem()
+
+
+def cursor_problem() -> Problem:
+    """For a cursor that decodes but does not fit the list it is sent to (views raise it too)."""
+    return Problem(422, "Request is not valid", "query.cursor: not a cursor this API issued",
+                   errors=[{"name": "query.cursor", "reason": "not a cursor this API issued"}])
 
 
 def page_of(items: Sequence[Any], limit: int, position: Callable[[Any], Sequence[str]]) -> dict[str, Any]:

@@ -6,11 +6,11 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from stitch.common.http.auth import current_principal, requires_auth
-from stitch.common.http.pagination import decode_cursor, page_of
+from stitch.common.http.pagination import cursor_problem, decode_cursor, page_of
 from stitch.common.permissions import Capability
 from stitch.common.runtime import ServiceRuntime
 from stitch.templates.entrypoints import schemas as s
-from stitch.templates.entrypoints.support import actor, cursor_problem, etag, expected_version, number_cursor
+from stitch.templates.entrypoints.support import actor, etag, expected_version, number_cursor
 
 
 def handoff_forms_blueprint(runtime: ServiceRuntime, prefix: str) -> Blueprint:

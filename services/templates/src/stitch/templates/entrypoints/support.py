@@ -7,7 +7,7 @@ import re
 from flask import request
 
 from stitch.common.http.auth import current_principal
-from stitch.common.http.pagination import decode_cursor
+from stitch.common.http.pagination import cursor_problem, decode_cursor
 from stitch.common.http.problems import Problem
 from stitch.templates.application.common import Actor
 
@@ -33,11 +33,6 @@ def expected_version() -> int | None:
 
 def etag(version: int) -> dict[str, str]:
     return {"ETag": f'"{version}"'}
-
-
-def cursor_problem() -> Problem:
-    return Problem(422, "Request is not valid", "query.cursor: not a cursor this API issued",
-                   errors=[{"name": "query.cursor", "reason": "not a cursor this API issued"}])
 
 
 def number_cursor(cursor: str | None) -> int | None:

@@ -8,7 +8,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from stitch.common.http.auth import current_principal, requires_auth
-from stitch.common.http.pagination import decode_cursor, page_of
+from stitch.common.http.pagination import cursor_problem, decode_cursor, page_of
 from stitch.common.permissions import Capability
 from stitch.common.runtime import ServiceRuntime
 from stitch.templates.adapters.template_repository import sort_position
@@ -16,7 +16,7 @@ from stitch.templates.application.ports import TemplateQuery
 from stitch.templates.domain.content import RECIPIENT_RULES
 from stitch.templates.domain.merge_fields import MERGE_FIELDS
 from stitch.templates.entrypoints import schemas as s
-from stitch.templates.entrypoints.support import actor, cursor_problem, etag, expected_version, number_cursor
+from stitch.templates.entrypoints.support import actor, etag, expected_version, number_cursor
 
 
 def templates_blueprint(runtime: ServiceRuntime, prefix: str) -> Blueprint:
