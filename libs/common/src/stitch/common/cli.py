@@ -5,9 +5,10 @@
 - ``serve``     the HTTP API on Werkzeug (development; production uses gunicorn, see Dockerfile)
 - ``relay``     the outbox relay
 - ``consumer``  the inbox consumer
-- ``worker``    the Celery worker for the service's background jobs
-- ``beat``      the Celery scheduler for the service's periodic jobs
-- ``embedded``  all of the above as threads of one process (``make run``)
+- ``worker``    the Celery worker for the service's background and periodic jobs
+- ``beat``      the Celery scheduler that sends the service's periodic jobs to the worker
+- ``embedded``  API, relay, consumer and one loop per periodic job as threads of one process
+                (``make run``); no Celery there
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from collections.abc import Callable, Sequence
 from flask import Flask
 from werkzeug.serving import make_server
 
-from stitch.common.jobs import make_celery
+from stitch.common.jobs import make_celery, run_periodically
 from stitch.common.jsonlog import configure_logging
 from stitch.common.runtime import ServiceRuntime
 
@@ -52,7 +53,7 @@ def run_cli(argv: Sequence[str] | None, bootstrap: Callable[[], ServiceRuntime],
         case "consumer":
             runtime.consumer().run(stop)
         case "worker" | "beat":
-            celery = make_celery(runtime.settings, runtime.jobs)
+            celery = make_celery(runtime.settings, runtime.jobs, runtime.periodic)
             extra = ["--without-gossip", "--without-mingle", "--without-heartbeat"] if args.command == "worker" else []
             celery.start([args.command, "--loglevel", runtime.settings.log_level, *extra])
         case "embedded":
@@ -62,7 +63,7 @@ def run_cli(argv: Sequence[str] | None, bootstrap: Callable[[], ServiceRuntime],
 
 def run_embedded(runtime: ServiceRuntime, create_app: Callable[[ServiceRuntime], Flask],
                  stop: threading.Event) -> None:
-    """One process per service: migrate, bind queues, then API, relay and consumer as threads."""
+    """One process per service: migrate, bind queues, then API, relay, consumer and periodic jobs as threads."""
     _stop_with_parent(stop)
     runtime.migrate()
     runtime.declare_topology()  # bind before anything publishes (filesystem:// keeps bindings on disk)
@@ -70,6 +71,10 @@ def run_embedded(runtime: ServiceRuntime, create_app: Callable[[ServiceRuntime],
         threading.Thread(target=runtime.relay().run, args=(stop, runtime.settings.relay_interval),
                          name="relay", daemon=True),
         threading.Thread(target=runtime.consumer().run, args=(stop,), name="consumer", daemon=True),
+        # Beat's job here: each periodic job loops on its own thread until stop.
+        *(threading.Thread(target=run_periodically, args=(name, periodic, stop), name=f"periodic:{name}",
+                           daemon=True)
+          for name, periodic in runtime.periodic.items()),
     ]
     for thread in threads:
         thread.start()

@@ -4,11 +4,16 @@ Services enqueue jobs by name through :class:`JobQueue`. In the full stack that 
 late acks, ``reject_on_worker_lost`` and prefetch 1, so a crashed worker's job runs again); in
 embedded mode the same functions run on a small thread pool in the service's own process.
 Jobs must therefore be idempotent. Celery is never the way services talk to each other.
+
+Periodic jobs (:class:`Periodic`) run on a schedule: Celery beat sends them in the full stack,
+:func:`run_periodically` loops them on a thread in embedded mode.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import logging
+import threading
 from collections.abc import Callable, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any, Protocol
@@ -43,6 +48,28 @@ class InProcessJobs:
         self._pool.shutdown(wait=True, cancel_futures=False)
 
 
+@dataclasses.dataclass(frozen=True)
+class Periodic:
+    """A job called with no arguments every ``every_seconds`` (e.g. scanning due scheduled actions)."""
+
+    every_seconds: float
+    job: Job
+
+
+def run_periodically(name: str, periodic: Periodic, stop: threading.Event) -> None:
+    """Embedded mode: run the job now, then every interval until ``stop`` is set.
+
+    A failing run is logged, not raised: one bad run must not end the schedule. Waiting on the
+    event rather than sleeping lets a signal stop the loop at once.
+    """
+    while not stop.is_set():
+        try:
+            periodic.job()
+        except Exception:
+            log.exception("periodic job %s failed", name)
+        stop.wait(periodic.every_seconds)
+
+
 class CeleryJobs:
     def __init__(self, app: Celery) -> None:
         self._app = app
@@ -51,10 +78,16 @@ class CeleryJobs:
         self._app.send_task(name, kwargs=kwargs)
 
 
-def make_celery(settings: ServiceSettings, jobs: Mapping[str, Job]) -> Celery:
-    """A Celery app for one service with the settings that never lose a job silently."""
+def make_celery(settings: ServiceSettings, jobs: Mapping[str, Job],
+                periodic: Mapping[str, Periodic] | None = None) -> Celery:
+    """A Celery app for one service with the settings that never lose a job silently.
+
+    Periodic jobs are registered as tasks too (so the worker can run what beat sends) and
+    scheduled in ``beat_schedule`` under their own names.
+    """
     from stitch.common.messaging.broker import transport_options
 
+    periodic = periodic or {}
     app = Celery(f"stitch.{settings.service}", set_as_current=False)
     app.conf.update(
         broker_url=settings.broker_url,
@@ -74,4 +107,9 @@ def make_celery(settings: ServiceSettings, jobs: Mapping[str, Job]) -> Celery:
     )
     for name, job in jobs.items():
         app.task(name=name, bind=False, acks_late=True)(job)
+    for name, entry in periodic.items():
+        # shared=False: Celery would otherwise add the task to every app built later in this process.
+        app.task(name=name, bind=False, acks_late=True, shared=False)(entry.job)
+    app.conf.beat_schedule = {name: {"task": name, "schedule": entry.every_seconds}
+                              for name, entry in periodic.items()}
     return app

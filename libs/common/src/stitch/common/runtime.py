@@ -1,7 +1,7 @@
 """What a service hands to the shared process entrypoints: its wiring, minus the HTTP views.
 
 A service's ``bootstrap()`` returns a :class:`ServiceRuntime`; the CLI turns it into the
-``migrate``, ``relay``, ``consumer``, ``worker`` and ``embedded`` processes.
+``migrate``, ``relay``, ``consumer``, ``worker``, ``beat`` and ``embedded`` processes.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from sqlalchemy import Engine, MetaData
 
 from stitch.common.db.migrate import upgrade
 from stitch.common.http.health import Check, broker_check, database_check, relay_lag_check
-from stitch.common.jobs import Job, JobQueue
+from stitch.common.jobs import Job, JobQueue, Periodic
 from stitch.common.messaging import broker
 from stitch.common.messaging.consumer import Handler, InboxConsumer
 from stitch.common.messaging.relay import OutboxRelay
@@ -35,6 +35,7 @@ class ServiceRuntime:
     event_handlers: Mapping[str, Handler] = dataclasses.field(default_factory=dict)
     jobs: Mapping[str, Job] = dataclasses.field(default_factory=dict)
     job_queue: JobQueue | None = None
+    periodic: Mapping[str, Periodic] = dataclasses.field(default_factory=dict)  # beat / embedded threads
     verifier: TokenVerifier | None = None
     use_cases: Mapping[str, Callable[..., Any]] = dataclasses.field(default_factory=dict)
 

@@ -6,6 +6,7 @@ from flask import Flask
 from sqlalchemy.exc import IntegrityError
 
 from stitch.common.http.app import create_base_app
+from stitch.common.http.conditional import stale_version_response
 from stitch.common.http.problems import Problem, problem_response
 from stitch.common.runtime import ServiceRuntime
 from stitch.templates.application.common import StaleVersion
@@ -39,8 +40,7 @@ def _register_error_handlers(app: Flask) -> None:
 
     app.register_error_handler(NotFound, lambda e: problem_response(404, "Not Found", str(e)))
     app.register_error_handler(Conflict, lambda e: problem_response(409, "Conflict", str(e)))
-    app.register_error_handler(StaleVersion, lambda e: Problem(
-        412, "Precondition Failed", str(e), headers={"ETag": f'"{e.current}"'}).as_response())
+    app.register_error_handler(StaleVersion, stale_version_response)
     app.register_error_handler(DraftFailed, lambda e: problem_response(502, "Bad Gateway", str(e)))
     # Two admins racing for one name (or one revision number): the unique index decides.
     app.register_error_handler(IntegrityError, lambda e: problem_response(
