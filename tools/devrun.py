@@ -35,6 +35,7 @@ def main() -> int:
     env = {**os.environ, "STITCH_VAR_DIR": str(var), "STITCH_ENV": "dev", "PYTHONUNBUFFERED": "1",
            "STITCH_JWKS_URL": f"{gateway}/.well-known/jwks.json",
            "STITCH_PUBLIC_URL": gateway,  # links in mail (sign-up, reset, invitations) lead here
+           "STITCH_SCHEDULER_INTERVAL": "2",  # accounts: drafts appear within seconds on one machine
            **{f"STITCH_{name.upper()}_URL": f"http://127.0.0.1:{port}" for name, port in ports.items()}}
     children = {name: _start(name, ports[name], env, var) for name in PROCESSES}
     stopping = threading.Event()

@@ -2,12 +2,24 @@ from __future__ import annotations
 
 from typing import Self
 
+from stitch.accounts.adapters.account_repository import SqlAccountRepository
 from stitch.accounts.adapters.catalog_repository import SqlTemplateCatalog
+from stitch.accounts.adapters.due_jobs import SqlDueJobs
+from stitch.accounts.adapters.read_models import SqlConnections, SqlOrganizations, SqlSettingsStore, SqlStaffDirectory
+from stitch.accounts.adapters.revision_store import SqlRevisionStore
 from stitch.common.db.uow import SqlUnitOfWork
 
 
 class AccountsUnitOfWork(SqlUnitOfWork):
     def __enter__(self) -> Self:
         super().__enter__()
-        self.template_catalog = SqlTemplateCatalog(self.session)
+        session = self.session
+        self.template_catalog = SqlTemplateCatalog(session)
+        self.accounts = SqlAccountRepository(session)
+        self.revisions = SqlRevisionStore(session)
+        self.staff = SqlStaffDirectory(session)
+        self.organizations = SqlOrganizations(session)
+        self.connections = SqlConnections(session)
+        self.settings = SqlSettingsStore(session)
+        self.due_jobs = SqlDueJobs(session)
         return self

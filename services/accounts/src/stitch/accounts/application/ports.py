@@ -1,10 +1,15 @@
-"""What the accounts use cases need from the outside world."""
+"""What the accounts use cases need from the outside world (the adapters implement these)."""
 
 from __future__ import annotations
 
+import dataclasses
+from datetime import datetime
 from typing import Any, Protocol, Self
 
 from stitch.accounts.application.catalog import CatalogEntry
+from stitch.accounts.domain.account import Account
+from stitch.accounts.domain.happenings import Happened
+from stitch.accounts.domain.plan import RevisionSnapshot
 
 
 class TemplateCatalog(Protocol):
@@ -12,10 +17,148 @@ class TemplateCatalog(Protocol):
     def list(self, org_id: str, limit: int, after: tuple[str, str] | None) -> list[CatalogEntry]: ...
 
 
+class AccountRepository(Protocol):
+    def add(self, account: Account) -> None: ...
+    def get(self, org_id: str, account_id: str, *, for_update: bool = False) -> Account:
+        """The whole aggregate; NotFound when absent. ``for_update`` locks it until commit, so
+        commands on one account run one after another (scheduler workers included)."""
+    def find_by_deal(self, org_id: str, crm_source: str, external_id: str) -> Account | None:
+        """The account first created for a CRM deal (not a deliberate duplicate)."""
+    def save(self, account: Account) -> None:
+        """Write the aggregate, its history (``account.changes``) and its due jobs; bump the version."""
+    def history(self, org_id: str, account_id: str, *, action_id: str | None = None, limit: int = 200,
+                after: tuple[str, str] | None = None) -> list[Happened]:
+        """Oldest first; ``after`` is the (at iso, id) of the last entry of the previous page."""
+
+
+@dataclasses.dataclass(frozen=True)
+class StoredRevision:
+    snapshot: RevisionSnapshot
+    published_at: datetime
+
+
+class RevisionStore(Protocol):
+    """The local copy of published revisions (``templates.template_published.v1``)."""
+    def add(self, org_id: str, revision: RevisionSnapshot, published_at: datetime) -> None: ...
+    def get(self, org_id: str, revision_id: str) -> RevisionSnapshot | None: ...
+    def latest(self, org_id: str, template_id: str) -> RevisionSnapshot | None: ...
+    def set_template_state(self, org_id: str, template_id: str, state: str) -> None:
+        """"active", "archived" or "deleted" (deleted drops its revisions)."""
+    def template_state(self, org_id: str, template_id: str) -> str | None: ...
+
+
+@dataclasses.dataclass(frozen=True)
+class StaffUser:
+    user_id: str
+    name: str
+    email: str
+    role: str
+    active: bool
+
+
+class StaffDirectory(Protocol):
+    """Staff users, from the gateway's ``identity.user_*`` events."""
+    def upsert(self, org_id: str, user: StaffUser, updated_at: datetime) -> None: ...
+    def get(self, org_id: str, user_id: str) -> StaffUser | None: ...
+    def by_email(self, org_id: str, email: str) -> StaffUser | None: ...
+
+
+@dataclasses.dataclass(frozen=True)
+class Organization:
+    org_id: str
+    name: str
+    slug: str
+
+
+class Organizations(Protocol):
+    def upsert(self, organization: Organization) -> None: ...
+    def get(self, org_id: str) -> Organization | None: ...
+
+
+class Connections(Protocol):
+    """Which providers the org has connected, from ``connectors.connection_changed.v1``."""
+    def upsert(self, org_id: str, provider: str, status: str, changed_at: datetime) -> None: ...
+    def statuses(self, org_id: str) -> dict[str, str]: ...
+
+
+@dataclasses.dataclass(frozen=True)
+class EngineSettings:
+    """The org's rules for the onboarding engine (owned by accounts, DESIGN §1)."""
+
+    review_portal_tasks: bool = False
+    auto_send: frozenset[str] = frozenset()
+    version: int = 0
+    updated_at: datetime | None = None
+    updated_by: str | None = None
+
+
+class SettingsStore(Protocol):
+    def get(self, org_id: str) -> EngineSettings: ...
+    def save(self, org_id: str, settings: EngineSettings) -> bool:
+        """False when another change saved first (settings.version is the one read)."""
+
+
+@dataclasses.dataclass(frozen=True)
+class DueJob:
+    id: str
+    org_id: str
+    account_id: str
+    action_id: str
+    kind: str  # "fire": a scheduled action's time came; "draft": a draft was asked for
+    request_id: str | None
+    due_at: datetime
+    attempts: int
+
+
+class DueJobs(Protocol):
+    """The due-jobs index (DESIGN §4): scanned across orgs, each job then run with its org set."""
+    def claim(self, now: datetime, limit: int, lease_until: datetime) -> list[DueJob]:
+        """Lease up to ``limit`` due jobs that nobody holds; concurrent claimers get disjoint jobs."""
+    def retry_later(self, job_id: str, attempts: int, due_at: datetime, error: str) -> None: ...
+    def done(self, job_id: str) -> None:
+        """Drop a job that turned out to have nothing to do (its action moved on)."""
+    def count_due(self, now: datetime) -> int: ...
+
+
+@dataclasses.dataclass(frozen=True)
+class DraftRequest:
+    action_type: str
+    label: str
+    purpose: str  # the action's description: what it is for
+    content: dict[str, Any]  # the template's content for the action
+    values: dict[str, str]  # merge-field values for this account and recipient
+    instructions: str  # what the CSM asked for when asking for a new draft
+    context: dict[str, Any]  # account, milestone and handoff facts a writer may use
+
+
+@dataclasses.dataclass(frozen=True)
+class DraftResult:
+    fields: dict[str, Any]
+    warnings: tuple[str, ...]
+    written_by: str  # "offline" or the AI provider's name
+
+
+class Drafter(Protocol):
+    def draft(self, request: DraftRequest) -> DraftResult:
+        """Raises :class:`DraftUnavailable` when the writer cannot answer now (retried later)."""
+
+
+class DraftUnavailable(Exception):
+    """The AI provider failed or timed out; the job is retried with backoff."""
+
+
 class UnitOfWork(Protocol):
     template_catalog: TemplateCatalog
+    accounts: AccountRepository
+    revisions: RevisionStore
+    staff: StaffDirectory
+    organizations: Organizations
+    connections: Connections
+    settings: SettingsStore
+    due_jobs: DueJobs
 
     def __enter__(self) -> Self: ...
     def __exit__(self, *exc: Any) -> None: ...
     def set_org(self, org_id: str | None) -> None: ...
+    def publish(self, event_type: str, data: dict[str, Any]) -> Any: ...
     def commit(self) -> None: ...
