@@ -6,6 +6,8 @@ import pytest
 from sqlalchemy import select, text
 
 from stitch.accounts.adapters import tables as accounts_tables
+from stitch.accounts.application.accounts import NewAccount
+from stitch.accounts.domain.errors import InvalidInput
 from stitch.common.testing.rls import role_findings, table_findings, tenant_tables
 from stitch.common.testing.waiting import eventually
 from stitch.templates.adapters import tables as templates_tables
@@ -87,3 +89,43 @@ def _queue_drained(pair, service: str = "accounts") -> bool:
         _name, count, _consumers = connection.default_channel.queue_declare(
             runtime.topology.queue_name(service), passive=True)
     return count == 0
+
+
+def test_a_published_revision_becomes_an_account_and_its_use_is_counted(pair):
+    """Both ways over RabbitMQ, each service as the app role under RLS: templates publishes a revision,
+    accounts keeps its copy and creates an account from it, templates counts the account and
+    refuses to delete a template in use."""
+    pair.start_accounts_consumer()
+    pair.start_templates_consumer()
+    admin = Actor(ORG, "user-1")
+    template = pair.templates.use_cases["create_template"](admin, {"name": "Used", "milestones": [
+        {"name": "Kickoff", "actions": [{"label": "Hello", "type": "SEND_EMAIL",
+                                         "content": {"subject": "Hi {{company_name}}", "body": "Welcome"}}]}]})
+    pair.templates.use_cases["publish_template"](admin, template.id, None)
+    pair.templates.relay().relay_once()
+
+    def create():
+        new = NewAccount(details={"company_name": "Acme"}, contacts=({"name": "Jo", "email": "jo@acme.test"},),
+                         template_id=template.id)
+        return pair.accounts.use_cases["create_account"](ORG, "user-1", new)[0]
+
+    account = eventually(_once_known(create), what="the revision reached accounts")
+    assert account.revision_number == 1 and [m.name for m in account.milestones] == ["Kickoff"]
+    assert pair.accounts.relay().relay_once() >= 1  # account_created, template_applied, …
+
+    def usage():
+        return pair.templates.use_cases["get_template"](ORG, template.id).usage_count
+
+    eventually(lambda: usage() == 1, what="template_applied counted by templates")
+    with pytest.raises(Exception, match="(?i)in use|archive"):
+        pair.templates.use_cases["delete_template"](admin, template.id)
+
+
+def _once_known(create):
+    """Retry ``create`` until accounts knows the revision (its consumer may not have run yet)."""
+    def attempt():
+        try:
+            return create()
+        except InvalidInput:
+            return None
+    return attempt
