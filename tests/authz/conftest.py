@@ -5,7 +5,8 @@ process, two organizations with their people, keys and objects, and a token per 
 The cases are sent the way a client sends them: to the gateway's HTTP app. Organizations,
 users, API keys, domains and invitations are seeded through the gateway's use cases (users have
 no API yet; the rest is faster so), the personas' API keys through the gateway's API, templates
-(with their milestones, actions and revisions) and handoff forms through the templates API with
+(with their milestones, actions and revisions) and handoff forms through the templates API, and
+accounts (in the states the cases need) and the engine settings through the accounts API, with
 the org admin's token, straight to the service (what the gateway forwards is the cases' alone);
 tokens no API hands out (expired, forged, alg=none) are minted here, and a portal contact's token
 comes from the invitation event the gateway consumes. The gateway's mail goes to a recording
@@ -149,13 +150,18 @@ class Persona:
 PLAN = [{"name": "Kickoff", "actions": [{"label": "Welcome", "type": "SEND_EMAIL", "content": {
     "subject": "Hi {{company_name}}", "body": "Hello {{contact_first_name}}"}}]}]
 QUESTIONS = [{"text": "Who signed the contract?", "type": "text", "required": True}]
+# The states an account seed can be in ("account": just created, its one milestone pending).
+ACCOUNT_STATES = ("account", "started_account", "blocked_account", "archived_account", "ready_account",
+                  "executed_account", "scheduled_account")
 
 
 class Suite:
     # What Suite.seed can create. "milestone" and "action" belong to the template seeded last in
-    # the org, so list a template parameter before them (the matrix seeds parameters in order).
+    # the org, so list a template parameter before them (the matrix seeds parameters in order);
+    # likewise "account_milestone", "account_action" and "account_contact" the account seeded last.
     SEED_KINDS = ("user", "api_key", "domain", "template", "milestone", "action", "published_template",
-                  "archived_template", "handoff_form", "archived_handoff_form", "first_number", "invitation")
+                  "archived_template", "handoff_form", "archived_handoff_form", "first_number", "invitation",
+                  "account", "account_milestone", "account_action", "account_contact", *ACCOUNT_STATES[1:])
     password = PASSWORD  # every seeded staff user's
 
     def __init__(self, root: Path) -> None:
@@ -183,6 +189,8 @@ class Suite:
         self.use = self.gateway_runtime.use_cases
         self._admin_tokens: dict[str, str] = {}
         self._last_template: dict[str, dict[str, Any]] = {}  # org key → the template seeded last (as read)
+        self._last_account: dict[str, dict[str, Any]] = {}  # org key → the account seeded last (as read)
+        self._account_template: dict[str, str] = {}  # org key → the published template accounts are made of
         self.orgs = {key: self._create_org(key) for key in ("A", "B")}
         for org in self.orgs.values():
             self._seed_shared(org)
@@ -281,6 +289,14 @@ class Suite:
             value = self._last_template[org.key]["milestones"][0]["id"]
         elif kind == "action":
             value = self._last_template[org.key]["milestones"][0]["actions"][0]["id"]
+        elif kind in ACCOUNT_STATES:
+            value = self._seed_account(org, unique, kind)
+        elif kind == "account_milestone":
+            value = self._last_account[org.key]["milestones"][0]["id"]
+        elif kind == "account_action":
+            value = self._last_account[org.key]["milestones"][0]["actions"][-1]["id"]
+        elif kind == "account_contact":
+            value = self._last_account[org.key]["contacts"][0]["id"]
         elif kind in ("handoff_form", "archived_handoff_form"):
             value = self._seed_handoff_form(org, unique, archived=kind == "archived_handoff_form")
         else:
@@ -326,15 +342,69 @@ class Suite:
             self._templates_api(org, "POST", f"/handoff-forms/{form_id}/archive")
         return form_id
 
+    def _accounts_api(self, org: Org, method: str, path: str, body: Any = None, status: int = 200) -> Any:
+        """Like :meth:`_templates_api`, for the accounts service."""
+        response = self.call(method, f"/api/accounts{path}", headers=self._admin_headers(org), body=body,
+                             direct="accounts")
+        assert response.status_code == status, f"{method} {path}: {response.get_data(as_text=True)}"
+        return response.get_json()
+
+    def account_template(self, org: Org) -> str:
+        """A published template (PLAN: one milestone, one manual email) the accounts service knows."""
+        if org.key not in self._account_template:
+            created = self._templates_api(org, "POST", "/templates", {"name": f"Accounts {org.unique()}",
+                                                                      "milestones": PLAN}, 201)
+            self._templates_api(org, "POST", f"/templates/{created['id']}/publish", status=201)
+            self.deliver_events()  # the accounts service learns the revision (the consumer's job)
+            self._account_template[org.key] = created["id"]
+            org.markers.add(created["id"])
+        return self._account_template[org.key]
+
+    def _seed_account(self, org: Org, unique: str, state: str) -> str:
+        """An account of the org's account template (its email fires when the milestone starts),
+        brought into ``state`` through the accounts API. The action a state is about is the last of
+        the first milestone ("account_action"): added to the account where the template has none."""
+        account = self._accounts_api(org, "POST", "/accounts", {
+            "company_name": f"Account {unique}", "template_id": self.account_template(org),
+            "contacts": [{"name": f"Contact {unique}", "email": f"contact-{unique}@{org.email_domain}"}]}, 201)
+        url, milestone = f"/accounts/{account['id']}", account["milestones"][0]["id"]
+        added = {"started_account": {"label": "Call", "type": "SEND_EMAIL", "trigger": {"type": "manual"},
+                                     "content": {"subject": "Hi", "body": "Hello"}},
+                 "executed_account": {"label": "Intake", "type": "COLLECT_INFO", "trigger": {"type": "manual"},
+                                      "content": {"fields": [{"key": "size", "label": "Team size", "type": "text"}]}},
+                 "scheduled_account": {"label": "Follow-up", "type": "SEND_EMAIL",
+                                       "trigger": {"type": "milestone_start", "delay_hours": 24},
+                                       "content": {"subject": "Hi", "body": "Hello"}}}.get(state)
+        if added:
+            self._accounts_api(org, "POST", f"{url}/milestones/{milestone}/actions", added, 201)
+        if state in ("started_account", "ready_account", "executed_account"):
+            self._accounts_api(org, "POST", f"{url}/milestones/{milestone}/start")
+        if state == "ready_account":
+            self.runtimes["accounts"].use_cases["run_due_jobs"]()  # the scheduler writes the email's draft
+        if state == "executed_account":  # a portal task is published (executed) when it starts
+            action = self._accounts_api(org, "GET", url)["milestones"][0]["actions"][-1]["id"]
+            self._accounts_api(org, "POST", f"{url}/actions/{action}/start")
+        if state == "blocked_account":
+            self._accounts_api(org, "POST", f"{url}/milestones/{milestone}/block", {"note": f"Waiting {unique}"})
+        if state == "archived_account":
+            self._accounts_api(org, "POST", f"{url}/archive", {"reason": f"Archived {unique}"})
+        self._last_account[org.key] = self._accounts_api(org, "GET", url)
+        return account["id"]
+
     def placeholder(self, name: str, params: dict[str, str]) -> str:
         """A body's {placeholder} for an id inside the case's seeded objects (no YAML can know
         it): {first_milestone} is the first milestone of the template ``params`` name,
-        {first_action} the first action of the milestone ``params`` name. Seeds are org A's."""
+        {first_action} the first action of the milestone ``params`` name, {csm_id} org A's CSM, and
+        {account_template} the published template org A's account seeds are made of. Seeds are org A's."""
         if name in ("first_milestone", "first_action"):
             template = self.runtimes["templates"].use_cases["get_template"](self.orgs["A"].id, params["template_id"])
             if name == "first_milestone":
                 return template.milestones[0].id
             return template.milestone(params["milestone_id"]).actions[0].id
+        if name == "csm_id":
+            return self.orgs["A"].users["csm"].id
+        if name == "account_template":
+            return self.account_template(self.orgs["A"])
         raise KeyError(f"unknown placeholder {{{name}}}")
 
     # -- the tokens of mailed links (a fresh one per use: spending one must not starve the next) ----
@@ -370,6 +440,8 @@ class Suite:
 
     def _seed_shared(self, org: Org) -> None:
         org.seeds = {kind: self.seed(kind, org.key) for kind in self.SEED_KINDS}
+        # The engine settings as the admin set them: GET /api/accounts/settings then names org A.
+        self._accounts_api(org, "PATCH", "/settings", {"review_portal_tasks": False})
 
     # -- personas -------------------------------------------------------------------------------
     def api_key(self, org: Org, scopes: list[str], *, revoked: bool = False) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import dataclasses
 import itertools
 import json
 from datetime import UTC, datetime, timedelta
@@ -99,16 +100,17 @@ class FakeAccounts:
         self._write(account)
 
     def history(self, org_id, account_id, *, action_id=None, limit=200, after=None):
-        entries = [h for (acc, _), h in sorted(self.uow.tables["history"].rows.items(), key=lambda kv: kv[0][1])
-                   if acc == account_id and (action_id is None or h.action_id == action_id)]
-        if after:
-            entries = [h for h in entries if (h.at.isoformat(), h.id) > tuple(after)]
-        return entries[:limit]
+        entries = sorted((h for (acc, _), h in self.uow.tables["history"].rows.items()
+                          if acc == account_id and (action_id is None or h.action_id == action_id)),
+                         key=lambda h: h.number)
+        return [h for h in entries if after is None or h.number > after][:limit]
 
     def _write(self, account):
         history = self.uow.tables["history"]
-        for happened in account.changes:
-            history.write((account.id, next(self.uow.sequence)), happened)
+        last = max((h.number for (acc, _), h in {**history.rows, **history.staged}.items() if acc == account.id),
+                   default=0)
+        for offset, happened in enumerate(account.changes, start=1):
+            history.write((account.id, next(self.uow.sequence)), dataclasses.replace(happened, number=last + offset))
         account.changes = []
         self.uow.tables["accounts"].write(account.id, account)
         self.uow.due_jobs.sync(account)
@@ -154,7 +156,6 @@ class FakeSettings:
     def save(self, org_id, settings):
         if self.get(org_id).version != settings.version:
             return False
-        import dataclasses
         self.uow.tables["settings"].write(org_id, dataclasses.replace(settings, version=settings.version + 1))
         return True
 
@@ -198,7 +199,6 @@ class FakeDueJobs:
         return due
 
     def retry_later(self, job_id, attempts, due_at, error):
-        import dataclasses
         job = self.table.read(job_id)
         if job:
             self.table.write(job_id, dataclasses.replace(job, attempts=attempts, due_at=due_at))

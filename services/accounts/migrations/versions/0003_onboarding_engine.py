@@ -107,8 +107,9 @@ def _accounts() -> None:
         sa.Column("milestone_id", sa.String(36)),
         sa.Column("action_id", sa.String(36)),
         sa.Column("detail", Document, nullable=False),
+        sa.Column("number", sa.Integer, nullable=False),
     )
-    op.create_index("ix_account_history_org_account_at", "account_history", ["org_id", "account_id", "at"])
+    op.create_index("ux_account_history_account_number", "account_history", ["account_id", "number"], unique=True)
 
 
 def _plans() -> None:

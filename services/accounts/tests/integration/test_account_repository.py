@@ -137,6 +137,12 @@ def test_a_save_writes_only_what_changed_with_its_history_and_the_next_version(s
             account_history.c.org_id == kit.ORG, account_history.c.account_id == account.id,
             account_history.c.at == kit.at(6)).order_by(account_history.c.kind)).scalars().all()
     assert kinds == ["action_skipped", "contact_changed"]
+    with store.uow() as uow:  # the port's read: numbered on from the first save, in the order recorded
+        uow.set_org(kit.ORG)
+        history = uow.accounts.history(kit.ORG, account.id)
+        tail = uow.accounts.history(kit.ORG, account.id, after=len(history) - 2)
+    assert [h.number for h in history] == list(range(1, len(history) + 1))
+    assert [h.kind for h in tail] == ["contact_changed", "action_skipped"]
 
 
 def test_a_save_with_nothing_else_changed_bumps_only_the_version(store, kit):

@@ -15,7 +15,7 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Table, delete, insert, select, update
+from sqlalchemy import Table, delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from stitch.accounts.adapters.due_jobs import sync_due_jobs
@@ -108,16 +108,33 @@ class SqlAccountRepository:
         account.version += 1
         self._loaded[account.id] = after
 
+    def history(self, org_id: str, account_id: str, *, action_id: str | None = None, limit: int = 200,
+                after: int | None = None) -> list[Happened]:
+        """Oldest first, in the order things happened; ``after`` is the previous page's last number."""
+        table = account_history
+        query = select(table).where(table.c.org_id == org_id, table.c.account_id == account_id)
+        if action_id is not None:
+            query = query.where(table.c.action_id == action_id)
+        if after is not None:
+            query = query.where(table.c.number > after)
+        rows = self._session.execute(query.order_by(table.c.number).limit(limit))
+        return [Happened(row.kind, row.at, row.actor, row.milestone_id, row.action_id, row.detail or {}, id=row.id,
+                         number=row.number) for row in rows]
+
     # -- writing -----------------------------------------------------------------------------------
 
     def _write_history_and_jobs(self, account: Account) -> None:
         """History rows for what happened, then the due jobs that follow from the new state."""
         changes, account.changes = list(account.changes), []
         if changes:
+            # The account row is locked (or just inserted), so no other writer numbers this account now.
+            last = self._session.execute(select(func.max(account_history.c.number)).where(
+                account_history.c.account_id == account.id)).scalar() or 0
             self._session.execute(insert(account_history), [
                 {"id": happened.id, "org_id": account.org_id, "account_id": account.id, "kind": happened.kind,
                  "at": happened.at, "actor": happened.actor, "milestone_id": happened.milestone_id,
-                 "action_id": happened.action_id, "detail": happened.detail} for happened in changes])
+                 "action_id": happened.action_id, "detail": happened.detail, "number": last + offset}
+                for offset, happened in enumerate(changes, start=1)])
         sync_due_jobs(self._session, account, _draft_requests(changes))
 
     def _write_children(self, table: Table, org_id: str, before: dict[str, Row], after: dict[str, Row]) -> None:

@@ -164,7 +164,9 @@ account_history = Table(
     Column("milestone_id", String(36)),
     Column("action_id", String(36)),
     Column("detail", Document, nullable=False),
-    Index("ix_account_history_org_account_at", "org_id", "account_id", "at"),
+    # The order things happened in, per account: one command records several at the same instant.
+    Column("number", Integer, nullable=False),
+    Index("ux_account_history_account_number", "account_id", "number", unique=True),
 )
 
 # The local copy of published template revisions (templates.template_published.v1) and of each

@@ -87,7 +87,7 @@ def read_account(deps: Deps, org_id: str, account_id: str) -> Account:
 
 
 def read_history(deps: Deps, org_id: str, account_id: str, action_id: str | None, limit: int,
-                 after: tuple[str, str] | None) -> list:
+                 after: int | None) -> list:
     with deps.uow() as uow:
         uow.set_org(org_id)
         account = uow.accounts.get(org_id, account_id)  # NotFound for another org's account

@@ -27,8 +27,8 @@ class AccountRepository(Protocol):
     def save(self, account: Account) -> None:
         """Write the aggregate, its history (``account.changes``) and its due jobs; bump the version."""
     def history(self, org_id: str, account_id: str, *, action_id: str | None = None, limit: int = 200,
-                after: tuple[str, str] | None = None) -> list[Happened]:
-        """Oldest first; ``after`` is the (at iso, id) of the last entry of the previous page."""
+                after: int | None = None) -> list[Happened]:
+        """Oldest first, in the order things happened; ``after`` is the previous page's last number."""
 
 
 @dataclasses.dataclass(frozen=True)

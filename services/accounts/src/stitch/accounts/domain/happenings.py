@@ -36,6 +36,7 @@ class Happened:
     action_id: str | None = None
     detail: dict[str, Any] = dataclasses.field(default_factory=dict)
     id: str = dataclasses.field(default_factory=new_id)
+    number: int = 0  # its place in the account's history (1, 2, 3…), given when it is stored
 
     def __post_init__(self) -> None:
         if self.kind not in KINDS:

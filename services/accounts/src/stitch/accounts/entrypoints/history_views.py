@@ -1,0 +1,49 @@
+"""An account's history: every change, who made it and when, oldest first, a page at a time."""
+
+from __future__ import annotations
+
+from flask_smorest import Blueprint
+
+from stitch.accounts.entrypoints import schemas as s
+from stitch.accounts.entrypoints.common_views import org_id
+from stitch.common.http.auth import requires_auth
+from stitch.common.http.pagination import PageArgs, cursor_problem, decode_cursor, page_of
+from stitch.common.permissions import Capability
+from stitch.common.runtime import ServiceRuntime
+
+
+def history_blueprint(runtime: ServiceRuntime, prefix: str) -> Blueprint:
+    blueprint = Blueprint("account_history", __name__, url_prefix=f"{prefix}/accounts/<account_id>",
+                          description="What happened to an account and its actions")
+    use = runtime.use_cases
+
+    def page(account_id: str, action_id: str | None, args: dict) -> dict:
+        entries = use["history"](org_id(), account_id, action_id, args["limit"] + 1, after(args["cursor"]))
+        return page_of(entries, args["limit"], lambda entry: (str(entry.number),))
+
+    @blueprint.route("/history", methods=["GET"])
+    @requires_auth(Capability.READ)
+    @blueprint.arguments(PageArgs, location="query")
+    @blueprint.response(200, s.HistoryPage)
+    def account_history(args, account_id):
+        return page(account_id, None, args)
+
+    @blueprint.route("/actions/<action_id>/history", methods=["GET"])
+    @requires_auth(Capability.READ)
+    @blueprint.arguments(PageArgs, location="query")
+    @blueprint.response(200, s.HistoryPage)
+    def action_history(args, account_id, action_id):
+        """One action's entries: drafts written and edited, approvals, deliveries and failures."""
+        return page(account_id, action_id, args)
+
+    return blueprint
+
+
+def after(cursor: str | None) -> int | None:
+    """The number of the previous page's last entry, as this API wrote it."""
+    position = decode_cursor(cursor)
+    if position is None:
+        return None
+    if len(position) != 1 or not (position[0].isascii() and position[0].isdigit() and len(position[0]) <= 9):
+        raise cursor_problem()
+    return int(position[0])
