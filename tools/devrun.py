@@ -46,7 +46,10 @@ def main() -> int:
             return 1
         login = _seed_demo_org(env)
         token = _seed(gateway, login)
-        _banner(gateway, token, login, var)
+        account_id = _seed_account(gateway, token)
+        if account_id:  # for scripts and tests: the banner says it too
+            (var / "demo-account-id").write_text(account_id)
+        _banner(gateway, token, login, var, account_id)
         while not stopping.is_set():
             for name, child in children.items():
                 if child.poll() is not None:
@@ -136,7 +139,37 @@ def _seed(gateway: str, login: dict) -> str:
     return token
 
 
-def _banner(gateway: str, token: str, login: dict, var: Path) -> None:
+def _seed_account(gateway: str, token: str, wait: float = 60) -> str | None:
+    """A demo customer on the standard template, its first milestone started (once: the same CRM
+    deal returns the same account). Accounts learns templates and users from events, so retry
+    until it knows them."""
+    me = _call("GET", f"{gateway}/api/gateway/me", token)
+    name = "Standard SaaS Onboarding"
+    found = _call("GET", f"{gateway}/api/templates/templates?{urllib.parse.urlencode({'q': name})}", token)["items"]
+    if not found:
+        return None
+    body = {"company_name": "Acme Corp", "arr": 48000, "industry": "Software", "website": "https://acme.test",
+            "contacts": [{"name": "Jordan Lee", "email": "jordan@acme.test", "title": "Head of Operations"}],
+            "template_id": found[0]["id"], "csm_id": me["id"], "crm_source": "demo", "external_id": "acme"}
+    deadline = time.monotonic() + wait
+    while True:
+        try:
+            account = _call("POST", f"{gateway}/api/accounts/accounts", token, body)
+            break
+        except urllib.error.HTTPError as error:
+            if error.code != 422 or time.monotonic() > deadline:
+                print(f"stitch: the demo account was not created ({error.code}); see var/log/accounts.log",
+                      file=sys.stderr)
+                return None
+            time.sleep(0.5)
+    first = account["milestones"][0]
+    if first["state"] == "pending":
+        _call("POST", f"{gateway}/api/accounts/accounts/{account['id']}/milestones/{first['id']}/start", token)
+    return account["id"]
+
+
+def _banner(gateway: str, token: str, login: dict, var: Path, account_id: str | None) -> None:
+    account = f"{gateway}/api/accounts/accounts/{account_id}" if account_id else "(not seeded: see the log)"
     print(f"""
   Stitch is running  ·  {gateway}
   ─────────────────────────────────────────────────────────────────────────────
@@ -145,6 +178,7 @@ def _banner(gateway: str, token: str, login: dict, var: Path) -> None:
   Demo login       {login["email"]}  /  {login["password"]}   (organization "demo", admin)
   Sign up          {gateway}/auth/signup   (a work email; the mail arrives in the dev mailbox)
   Dev mailbox      {gateway}/dev/mail      (every mail the suite sends, never delivered)
+  Demo account     {account}
   Logs and data    {var}
   Try it:
     TOKEN=$(curl -s -H 'Content-Type: application/json' \\
@@ -153,6 +187,7 @@ def _banner(gateway: str, token: str, login: dict, var: Path) -> None:
     curl -s -H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/json' \\
          -d '{{"name":"My first template"}}' {gateway}/api/templates/templates
     curl -s -H "Authorization: Bearer $TOKEN" {gateway}/api/accounts/template-catalog
+    curl -s -H "Authorization: Bearer $TOKEN" {account}
 
   A token for the demo admin, valid 15 minutes:
     {token}

@@ -98,6 +98,31 @@ def test_suite_boots_and_an_event_crosses_processes(suite):
     assert requests.get(f"{gateway}/api/accounts/template-catalog", timeout=5).status_code == 401
 
 
+def test_the_demo_account_gets_its_drafts_from_the_scheduler(suite):
+    """make run seeds a demo account and starts its first milestone; the scheduler (a thread of the
+    accounts process, every 2 s) writes the 0-delay drafts without anyone asking."""
+    _process, gateway, _ports, var_dir = suite
+    password = eventually(lambda: (var_dir / "gateway" / "demo-admin-password").exists()
+                          and (var_dir / "gateway" / "demo-admin-password").read_text().strip(), timeout=120)
+    token = requests.post(f"{gateway}/auth/login", timeout=5, json={
+        "email": "admin@demo.stitch.test", "password": password}).json()["access_token"]
+    auth = {"Authorization": f"Bearer {token}"}
+    id_file = var_dir / "demo-account-id"  # written by the supervisor once it seeded the account
+    account_id = eventually(lambda: id_file.exists() and id_file.read_text().strip(), timeout=90, interval=0.5,
+                            what="the demo account")
+    account = requests.get(f"{gateway}/api/accounts/accounts/{account_id}", headers=auth, timeout=5).json()
+    assert account["milestones"][0]["state"] == "in_progress"
+
+    def drafted() -> dict | None:
+        body = requests.get(f"{gateway}/api/accounts/accounts/{account['id']}", headers=auth, timeout=5).json()
+        email = body["milestones"][0]["actions"][0]
+        return email if email["state"] == "ready" else None
+
+    email = eventually(drafted, timeout=30, interval=0.5, what="the welcome email drafted by the scheduler")
+    assert email["type"] == "SEND_EMAIL" and "{{" not in email["draft"]["fields"]["body"]
+    assert "Jordan" in email["draft"]["fields"]["body"]
+
+
 def test_a_new_customer_signs_up_and_invites_a_teammate(suite):
     """Issue 4's day one, as a new user would do it against `make run`: sign up, find the mail in
     the dev mailbox, follow its link, create the org, sign in, invite Joe, Joe accepts."""
