@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from stitch.accounts.application.ports import DueJob, EngineSettings
+from stitch.accounts.application.ports import DueJob, EngineSettings, Organization, StaffUser
 from stitch.accounts.bootstrap import bootstrap
 from stitch.accounts.domain.errors import NotFound
 from stitch.accounts.domain.plan import RevisionSnapshot
@@ -245,6 +245,18 @@ def example_revision(**changes) -> RevisionSnapshot:
 @pytest.fixture
 def revision() -> RevisionSnapshot:
     return example_revision()
+
+
+@pytest.fixture
+def seeded(uow, clock, revision):
+    """What the consumer would have learnt from events: the revision, org-1 ("Northwind") and its CSM
+    user-csm."""
+    with uow:
+        uow.revisions.add("org-1", revision, clock())
+        uow.organizations.upsert(Organization("org-1", "Northwind", "northwind"))
+        uow.staff.upsert("org-1", StaffUser("user-csm", "Casey Smith", "casey@northwind.test", "csm", True), clock())
+        uow.commit()
+    return revision
 
 
 @pytest.fixture

@@ -5,21 +5,10 @@ from __future__ import annotations
 import pytest
 
 from stitch.accounts.application.accounts import NewAccount
-from stitch.accounts.application.ports import Organization, StaffUser
 from stitch.accounts.domain.errors import RuleBroken
 from stitch.common.envelope import new_event
 
 ORG, ADMIN, CSM = "org-1", "user-admin", "user-csm"
-
-
-@pytest.fixture
-def seeded(runtime, uow, clock, revision):
-    with uow:
-        uow.revisions.add(ORG, revision, clock())
-        uow.organizations.upsert(Organization(ORG, "Northwind", "northwind"))
-        uow.staff.upsert(ORG, StaffUser(CSM, "Casey Smith", "casey@northwind.test", "csm", True), clock())
-        uow.commit()
-    return revision
 
 
 def create(runtime, revision, **extra):

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import pytest
 
-from stitch.accounts.application.ports import Organization, StaffUser
 from stitch.accounts.entrypoints.http import create_app
 
 ORG, ADMIN, CSM = "org-1", "user-admin", "user-csm"
@@ -15,17 +14,6 @@ BASE = "/api/accounts/accounts"
 @pytest.fixture
 def client(runtime):
     return create_app(runtime).test_client()
-
-
-@pytest.fixture
-def seeded(uow, clock, revision):
-    """What the consumer would have learnt from events: the revision, the org, its CSM."""
-    with uow:
-        uow.revisions.add(ORG, revision, clock())
-        uow.organizations.upsert(Organization(ORG, "Northwind", "northwind"))
-        uow.staff.upsert(ORG, StaffUser(CSM, "Casey Smith", "casey@northwind.test", "csm", True), clock())
-        uow.commit()
-    return revision
 
 
 @pytest.fixture

@@ -48,6 +48,17 @@ def cursor_problem() -> Problem:
                    errors=[{"name": "query.cursor", "reason": "not a cursor this API issued"}])
 
 
+def number_cursor(cursor: str | None) -> int | None:
+    """The position of a page ordered by a number (revisions, versions, history entries), as this
+    API wrote it: one string of at most nine ASCII digits, else the cursor problem."""
+    after = decode_cursor(cursor)
+    if after is None:
+        return None
+    if len(after) != 1 or not (after[0].isascii() and after[0].isdigit() and len(after[0]) <= 9):
+        raise cursor_problem()
+    return int(after[0])
+
+
 def page_of(items: Sequence[Any], limit: int, position: Callable[[Any], Sequence[str]]) -> dict[str, Any]:
     """Views fetch ``limit + 1`` rows: the extra row only says whether there is a next page."""
     more = len(items) > limit

@@ -7,7 +7,7 @@ from flask_smorest import Blueprint
 from stitch.accounts.entrypoints import schemas as s
 from stitch.accounts.entrypoints.common_views import org_id
 from stitch.common.http.auth import requires_auth
-from stitch.common.http.pagination import PageArgs, cursor_problem, decode_cursor, page_of
+from stitch.common.http.pagination import PageArgs, number_cursor, page_of
 from stitch.common.permissions import Capability
 from stitch.common.runtime import ServiceRuntime
 
@@ -18,7 +18,7 @@ def history_blueprint(runtime: ServiceRuntime, prefix: str) -> Blueprint:
     use = runtime.use_cases
 
     def page(account_id: str, action_id: str | None, args: dict) -> dict:
-        entries = use["history"](org_id(), account_id, action_id, args["limit"] + 1, after(args["cursor"]))
+        entries = use["history"](org_id(), account_id, action_id, args["limit"] + 1, number_cursor(args["cursor"]))
         return page_of(entries, args["limit"], lambda entry: (str(entry.number),))
 
     @blueprint.route("/history", methods=["GET"])
@@ -37,13 +37,3 @@ def history_blueprint(runtime: ServiceRuntime, prefix: str) -> Blueprint:
         return page(account_id, action_id, args)
 
     return blueprint
-
-
-def after(cursor: str | None) -> int | None:
-    """The number of the previous page's last entry, as this API wrote it."""
-    position = decode_cursor(cursor)
-    if position is None:
-        return None
-    if len(position) != 1 or not (position[0].isascii() and position[0].isdigit() and len(position[0]) <= 9):
-        raise cursor_problem()
-    return int(position[0])
