@@ -184,6 +184,10 @@ class FakeDueJobs:
             job = existing.get((action_id, kind))
             if job and (kind == "fire" and job.due_at == due_at or kind == "draft" and job.request_id == request_id):
                 continue
+            if job and kind == "fire":  # as the SQL store: the same row, a new time and a fresh start
+                self.table.write(job.id, dataclasses.replace(job, due_at=due_at, attempts=0))
+                self.uow.leases.pop(job.id, None)
+                continue
             if job:
                 self.table.write(job.id, None)
             job_id = f"job-{next(self.uow.sequence)}"
@@ -198,20 +202,30 @@ class FakeDueJobs:
             self.uow.leases[job.id] = lease_until
         return due
 
-    def retry_later(self, job_id, attempts, due_at, error):
-        job = self.table.read(job_id)
-        if job:
-            self.table.write(job_id, dataclasses.replace(job, attempts=attempts, due_at=due_at))
-            self.uow.leases.pop(job_id, None)
+    def retry_later(self, claimed, attempts, due_at, error):
+        job = self.table.read(claimed.id)
+        if job and job.due_at == claimed.due_at:  # unchanged since claimed, as the SQL store checks
+            self.table.write(job.id, dataclasses.replace(job, attempts=attempts, due_at=due_at))
+            self.uow.leases.pop(job.id, None)
 
-    def done(self, job_id): self.table.write(job_id, None)
+    def done(self, claimed):
+        job = self.table.read(claimed.id)
+        if job and job.due_at == claimed.due_at:
+            self.table.write(job.id, None)
 
     def count_due(self, now): return sum(1 for j in self.table.values() if j.due_at <= now)
 
 
+class FakeRequests:
+    def __init__(self, uow): self.uow = uow
+    def seen(self, org_id, request_id): return self.uow.tables["requests"].read((org_id, request_id)) is not None
+    def record(self, org_id, request_id, command, outcome, account_id, at):
+        self.uow.tables["requests"].write((org_id, request_id), (command, outcome, account_id))
+
+
 class FakeAccountsUnitOfWork(FakeUnitOfWork):
     TABLES = ("catalog", "accounts", "history", "revisions", "template_states", "staff", "organizations",
-              "connections", "settings", "due_jobs")
+              "connections", "settings", "due_jobs", "requests")
 
     def __init__(self):
         super().__init__("accounts")
@@ -222,6 +236,7 @@ class FakeAccountsUnitOfWork(FakeUnitOfWork):
         self.accounts, self.revisions = FakeAccounts(self), FakeRevisions(self)
         self.staff, self.organizations = FakeStaff(self), FakeOrganizations(self)
         self.connections, self.settings, self.due_jobs = FakeConnections(self), FakeSettings(self), FakeDueJobs(self)
+        self.requests = FakeRequests(self)
 
     def __exit__(self, *exc):
         super().__exit__(*exc)

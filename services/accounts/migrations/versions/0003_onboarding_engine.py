@@ -21,7 +21,7 @@ Time = sa.DateTime(timezone=True)
 ONE_ACCOUNT_PER_DEAL = "duplicate_of IS NULL AND crm_source IS NOT NULL"
 NEW_TENANT_TABLES = ("accounts", "account_contacts", "account_milestones", "account_actions", "account_history",
                      "template_revisions", "template_states", "staff_users", "organizations", "connections",
-                     "engine_settings")
+                     "engine_settings", "handled_requests")
 
 
 def upgrade() -> None:
@@ -220,6 +220,15 @@ def _local_copies() -> None:
         sa.Column("version", sa.Integer, nullable=False),
         sa.Column("updated_at", Time),
         sa.Column("updated_by", sa.String(64)),
+    )
+    op.create_table(
+        "handled_requests",
+        sa.Column("org_id", sa.String(36), primary_key=True),
+        sa.Column("request_id", sa.String(200), primary_key=True),
+        sa.Column("command", sa.String(64), nullable=False),
+        sa.Column("outcome", sa.String(16), nullable=False),
+        sa.Column("account_id", sa.String(36)),
+        sa.Column("handled_at", Time, nullable=False),
     )
 
 

@@ -14,7 +14,6 @@ from contextlib import contextmanager
 
 import pytest
 from sqlalchemy import event, func, select, text
-from sqlalchemy.exc import IntegrityError
 
 from stitch.accounts.adapters.tables import (
     RLS_EXEMPT,
@@ -26,6 +25,7 @@ from stitch.accounts.adapters.tables import (
     due_jobs,
     metadata,
 )
+from stitch.accounts.application.ports import DealTaken
 from stitch.accounts.domain.account import Account
 from stitch.accounts.domain.contacts import Contact
 from stitch.accounts.domain.errors import NotFound
@@ -207,7 +207,7 @@ def test_one_account_per_deal_even_when_two_creates_race(store, kit):
 
     results = all_at_once(2, create)
     assert sum(r is None for r in results) == 1
-    assert [type(r) for r in results if r is not None] == [IntegrityError]
+    assert [type(r) for r in results if r is not None] == [DealTaken]  # the use case then reads the winner
     with store.uow() as uow:
         uow.set_org(kit.ORG)
         first = uow.accounts.find_by_deal(kit.ORG, "hubspot", "deal-race")
@@ -283,7 +283,7 @@ def test_due_jobs_follow_the_aggregate(store, kit):
 
     with store.uow() as uow:  # a worker holds the draft job and is retrying it
         [claimed] = uow.due_jobs.claim(kit.at(4), 10, kit.at(4.1))
-        uow.due_jobs.retry_later(claimed.id, 1, kit.at(4.5), "the AI provider timed out")
+        uow.due_jobs.retry_later(claimed, 1, kit.at(4.5), "the AI provider timed out")
         [claimed_again] = uow.due_jobs.claim(kit.at(5), 10, kit.at(5.1))
         uow.commit()
     assert claimed.id == claimed_again.id == slack_draft.id and claimed_again.attempts == 1
@@ -293,12 +293,17 @@ def test_due_jobs_follow_the_aggregate(store, kit):
     assert fire_after == fire
 
     with store.uow() as uow:  # rescheduling a leased fire job gives it the new time and a fresh start
-        assert fire.id in {j.id for j in uow.due_jobs.claim(kit.at(30), 10, kit.at(30.1))}
+        [held] = [j for j in uow.due_jobs.claim(kit.at(30), 10, kit.at(30.1)) if j.id == fire.id]
         uow.commit()
     change(store, kit, account.id, lambda a: a.reschedule(dpa.id, kit.at(30), "csm-1", delay_hours=48))
     rescheduled = next(j for j in jobs(store, account.id) if j.kind == "fire")
     assert (rescheduled.id, rescheduled.due_at, rescheduled.leased_until, rescheduled.attempts) == (
         fire.id, kit.at(3 + 48), None, 0)
+    with store.uow() as uow:  # the worker that held it finds "not due" and drops it: only as claimed
+        uow.due_jobs.done(held)
+        uow.due_jobs.retry_later(held, 1, kit.at(30.5), "timed out")
+        uow.commit()
+    assert next(j for j in jobs(store, account.id) if j.kind == "fire") == rescheduled
 
     change(store, kit, account.id, lambda a: a.archive("customer paused", kit.at(31), "csm-1"))
     assert jobs(store, account.id) == []

@@ -375,11 +375,24 @@ def test_auto_send_with_nobody_to_send_to_waits_in_ready_and_says_why(kit):
     account.changes.clear()
     kit.write_draft(account, "Welcome email", kit.T0 + H, policy=AUTO_EMAIL)
     assert welcome.state is ActionState.READY and welcome.delivery_request is None and welcome.auto_sent is False
-    assert kit.kinds(account) == ["draft_written", "action_ready", "delivery_failed"]
-    failed = kit.only(account, "delivery_failed")
-    assert failed.actor is None and failed.action_id == welcome.id
-    assert failed.detail["code"] == "action.execute.no_recipients"
-    assert failed.detail["message"].startswith("not auto-sent: nobody to send this to")
+    assert kit.kinds(account) == ["draft_written", "action_ready", "auto_send_held"]
+    held = kit.only(account, "auto_send_held")
+    assert held.actor is None and held.action_id == welcome.id
+    assert held.detail["code"] == "action.execute.no_recipients"
+    assert held.detail["message"].startswith("nobody to send this to")
+    assert welcome.last_error["code"] == "action.execute.no_recipients"  # the CSM sees why it waits
+
+
+def test_auto_send_holds_a_draft_with_warnings_for_a_person(kit):
+    account = kit.account(start=True, policy=AUTO_EMAIL)
+    welcome = kit.action(account, "Welcome email")
+    account.changes.clear()
+    account.attach_draft(welcome.id, welcome.draft_request, dict(kit.DRAFTS[welcome.type]),
+                         ("{{csm_name}} has no value for this account: check the text",), "offline",
+                         kit.T0 + H, AUTO_EMAIL, kit.PEOPLE)
+    assert welcome.state is ActionState.READY and welcome.auto_sent is False
+    assert kit.kinds(account) == ["draft_written", "action_ready", "auto_send_held"]
+    assert welcome.last_error["code"] == "action.auto_send.draft_has_warnings"
 
 
 def test_auto_send_of_a_type_the_org_cannot_deliver_waits_in_ready(kit):

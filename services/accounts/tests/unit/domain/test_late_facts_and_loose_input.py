@@ -6,8 +6,11 @@ from datetime import datetime, timedelta
 
 import pytest
 
+from stitch.accounts.domain.account import Account
+from stitch.accounts.domain.errors import InvalidInput
 from stitch.accounts.domain.happenings import OrgPolicy
-from stitch.accounts.domain.states import AccountStatus, ActionState
+from stitch.accounts.domain.plan import definition_of
+from stitch.accounts.domain.states import AccountStatus, ActionState, MilestoneState
 
 H = timedelta(hours=1)
 
@@ -86,3 +89,63 @@ def test_reapplying_a_completed_account_makes_it_active_again(kit):
     account.apply_template(kit.REVISION, kit.T0 + H, kit.CSM_ID, confirm_reset=True)
     assert account.status is AccountStatus.ACTIVE
     assert "status_changed" in kit.kinds(account)
+
+
+def test_rewording_a_rescheduled_action_keeps_its_new_time(kit):
+    account = kit.account(start=True)
+    follow_up = kit.action(account, "Follow-up email")
+    moved = kit.T0 + 72 * H
+    account.reschedule(follow_up.id, kit.T0, kit.CSM_ID, at=moved)
+    definition = definition_of(follow_up) | {"label": "Follow-up, reworded"}
+    account.edit_action(follow_up.id, definition, kit.T0, kit.CSM_ID, kit.POLICY)
+    assert kit.action(account, "Follow-up, reworded").due_at == moved
+    definition["trigger"] = {"type": "milestone_start", "delay_hours": 5}  # a new delay re-arms it
+    account.edit_action(follow_up.id, definition, kit.T0, kit.CSM_ID, kit.POLICY)
+    assert kit.action(account, "Follow-up, reworded").due_at == kit.T0 + 5 * H
+
+
+def test_a_milestone_blocked_while_pending_starts_when_unblocked_after_its_predecessor_completed(kit):
+    account = kit.account(start=True)
+    first, second = kit.milestone(account, 1), kit.milestone(account, 2)
+    account.block_milestone(second.id, "waiting for the contract", kit.T0, kit.CSM_ID)
+    for action in first.actions:
+        if action.blocker:
+            account.customer_submitted(action.id, "s-1", kit.T0)
+    account.complete_milestone(first.id, kit.T0 + H, kit.CSM_ID, kit.POLICY)
+    assert second.state is MilestoneState.BLOCKED
+    account.unblock_milestone(second.id, kit.T0 + 2 * H, kit.CSM_ID, kit.POLICY)
+    assert second.state is MilestoneState.IN_PROGRESS and second.started_at == kit.T0 + 2 * H
+
+
+def test_a_late_start_moves_the_milestones_ahead(kit):
+    account = kit.account()
+    first, second, third = (kit.milestone(account, n) for n in (1, 2, 3))
+    late = kit.T0 + 10 * kit.D
+    account.start_milestone(first.id, late, kit.CSM_ID, kit.POLICY)
+    assert second.planned_start == first.target_date == late + timedelta(days=first.duration_days)
+    assert second.target_date == second.planned_start + timedelta(days=second.duration_days)
+    assert third.planned_start == second.target_date
+
+
+def test_with_a_connection_slack_is_executed_not_marked_done_outside(kit):
+    account = kit.account(start=True)
+    slack = kit.action(account, "Tell the team")
+    account.start_action(slack.id, kit.T0, kit.CSM_ID, kit.POLICY)
+    kit.write_draft(account, "Tell the team")
+    connected = OrgPolicy(slack_connected=True)
+    kit.refused(account, lambda: account.mark_done(slack.id, kit.T0, kit.CSM_ID, connected),
+                "action.complete.use_execute")
+    account.mark_done(slack.id, kit.T0, kit.CSM_ID, OrgPolicy())  # not connected: done outside
+    assert slack.state is ActionState.COMPLETED
+
+
+@pytest.mark.parametrize("details,field", [
+    ({"website": ["https://acme.test"]}, "website"), ({"company_name": "x" * 201}, "company_name"),
+    ({"industry": 7}, "industry"), ({"close_date": "2026-11-20"}, "close_date"),
+    ({"custom_fields": ["tier"]}, "custom_fields"), ({"ae_email": "not an address"}, "ae_email"),
+    ({"arr": 10**13}, "arr")])
+def test_details_from_any_caller_are_checked_by_the_domain(kit, details, field):
+    """A workflows command skips the HTTP schema: a bad detail must still be InvalidInput, not a DB error."""
+    with pytest.raises(InvalidInput) as caught:
+        Account.create(account_id="a", org_id="o", now=kit.T0, actor=None, details={"company_name": "Acme", **details})
+    assert [v.path for v in caught.value.violations] == [field]

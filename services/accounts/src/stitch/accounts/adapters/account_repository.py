@@ -16,6 +16,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Table, delete, func, insert, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from stitch.accounts.adapters.due_jobs import sync_due_jobs
@@ -26,6 +27,7 @@ from stitch.accounts.adapters.tables import (
     account_milestones,
     accounts,
 )
+from stitch.accounts.application.ports import DealTaken
 from stitch.accounts.domain.account import Account
 from stitch.accounts.domain.contacts import Contact
 from stitch.accounts.domain.errors import NotFound
@@ -54,7 +56,13 @@ class SqlAccountRepository:
 
     def add(self, account: Account) -> None:
         rows = rows_of(account)
-        self._session.execute(insert(accounts).values(**rows.account, version=1))
+        try:
+            with self._session.begin_nested():  # a savepoint: the loser of a race can still read the winner
+                self._session.execute(insert(accounts).values(**rows.account, version=1))
+        except IntegrityError as clash:
+            if account.crm_source and not account.duplicate_of:
+                raise DealTaken(account.crm_source, account.external_id) from clash
+            raise
         for table, children in ((account_contacts, rows.contacts), (account_milestones, rows.milestones),
                                 (account_actions, rows.actions)):
             if children:

@@ -85,16 +85,22 @@ class SqlDueJobs:
         rows = self._session.execute(statement.values(leased_until=lease_until).returning(*JOB_COLUMNS)).all()
         return sorted((DueJob(**row._asdict()) for row in rows), key=lambda job: (job.due_at, job.id))
 
-    def retry_later(self, job_id: str, attempts: int, due_at: datetime, error: str) -> None:
-        self._session.execute(update(due_jobs).where(due_jobs.c.id == job_id).values(
+    def retry_later(self, job: DueJob, attempts: int, due_at: datetime, error: str) -> None:
+        self._session.execute(update(due_jobs).where(*_unchanged(job)).values(
             attempts=attempts, due_at=due_at, last_error=error, leased_until=None))
 
-    def done(self, job_id: str) -> None:
-        self._session.execute(delete(due_jobs).where(due_jobs.c.id == job_id))
+    def done(self, job: DueJob) -> None:
+        self._session.execute(delete(due_jobs).where(*_unchanged(job)))
 
     def count_due(self, now: datetime) -> int:
         """Due jobs nobody holds: what the scheduler is behind by."""
         return self._session.execute(select(func.count()).select_from(due_jobs).where(_claimable(now))).scalar_one()
+
+
+def _unchanged(job: DueJob) -> tuple:
+    """The job as it was claimed: a reschedule meanwhile moved its due time (and cleared its lease),
+    so the worker's verdict on the old one must not delete or delay the new one."""
+    return due_jobs.c.id == job.id, due_jobs.c.due_at == job.due_at
 
 
 def _claimable(now: datetime):

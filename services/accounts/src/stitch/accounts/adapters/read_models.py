@@ -10,7 +10,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from stitch.accounts.adapters.tables import connections, engine_settings, organizations, staff_users
+from stitch.accounts.adapters.tables import connections, engine_settings, handled_requests, organizations, staff_users
 from stitch.accounts.application.ports import EngineSettings, Organization, StaffUser
 
 
@@ -102,3 +102,20 @@ class SqlSettingsStore:
         done = self._session.execute(update(engine_settings).where(
             engine_settings.c.org_id == org_id, engine_settings.c.version == settings.version).values(**values))
         return done.rowcount == 1
+
+
+class SqlHandledRequests:
+    """The workflows commands already acted on (and answered), by request_id."""
+
+    def __init__(self, session: Session) -> None:
+        self._session = session
+
+    def seen(self, org_id: str, request_id: str) -> bool:
+        return self._session.execute(select(handled_requests.c.request_id).where(
+            handled_requests.c.org_id == org_id, handled_requests.c.request_id == request_id)).first() is not None
+
+    def record(self, org_id: str, request_id: str, command: str, outcome: str, account_id: str | None,
+               at: datetime) -> None:
+        self._session.execute(handled_requests.insert().values(
+            org_id=org_id, request_id=request_id, command=command, outcome=outcome, account_id=account_id,
+            handled_at=at))

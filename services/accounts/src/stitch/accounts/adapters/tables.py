@@ -223,6 +223,18 @@ connections = Table(
     Column("changed_at", UtcDateTime, nullable=False),  # of the newest change applied
 )
 
+# Commands from the workflows service, by request_id: each is acted on once and answered once.
+handled_requests = Table(
+    "handled_requests",
+    metadata,
+    Column("org_id", String(36), primary_key=True),
+    Column("request_id", String(200), primary_key=True),
+    Column("command", String(64), nullable=False),
+    Column("outcome", String(16), nullable=False),
+    Column("account_id", String(36)),
+    Column("handled_at", UtcDateTime, nullable=False),
+)
+
 engine_settings = Table(
     "engine_settings",
     metadata,

@@ -5,7 +5,13 @@ from typing import Self
 from stitch.accounts.adapters.account_repository import SqlAccountRepository
 from stitch.accounts.adapters.catalog_repository import SqlTemplateCatalog
 from stitch.accounts.adapters.due_jobs import SqlDueJobs
-from stitch.accounts.adapters.read_models import SqlConnections, SqlOrganizations, SqlSettingsStore, SqlStaffDirectory
+from stitch.accounts.adapters.read_models import (
+    SqlConnections,
+    SqlHandledRequests,
+    SqlOrganizations,
+    SqlSettingsStore,
+    SqlStaffDirectory,
+)
 from stitch.accounts.adapters.revision_store import SqlRevisionStore
 from stitch.common.db.uow import SqlUnitOfWork
 
@@ -22,4 +28,5 @@ class AccountsUnitOfWork(SqlUnitOfWork):
         self.connections = SqlConnections(session)
         self.settings = SqlSettingsStore(session)
         self.due_jobs = SqlDueJobs(session)
+        self.requests = SqlHandledRequests(session)
         return self

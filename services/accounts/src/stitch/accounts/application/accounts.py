@@ -6,7 +6,7 @@ import dataclasses
 from typing import Any
 
 from stitch.accounts.application.common import Deps, call, finish, on_account
-from stitch.accounts.application.ports import UnitOfWork
+from stitch.accounts.application.ports import DealTaken, UnitOfWork
 from stitch.accounts.domain.account import Account
 from stitch.accounts.domain.errors import InvalidInput, RuleBroken, Violation
 from stitch.accounts.domain.plan import RevisionSnapshot
@@ -30,11 +30,16 @@ def create_account(deps: Deps, org_id: str, actor: str | None, new: NewAccount, 
     """The account, and whether it was created (False: the deal already had one)."""
     if uow is not None:
         return _create(deps, uow, org_id, actor, new, request_id)
-    with deps.uow() as own:
-        own.set_org(org_id)
-        result = _create(deps, own, org_id, actor, new, request_id)
-        own.commit()
-        return result
+    try:
+        with deps.uow() as own:
+            own.set_org(org_id)
+            result = _create(deps, own, org_id, actor, new, request_id)
+            own.commit()
+            return result
+    except DealTaken:  # a racing request created it a moment ago: it is the deal's account
+        with deps.uow() as fresh:
+            fresh.set_org(org_id)
+            return fresh.accounts.find_by_deal(org_id, new.details["crm_source"], new.details["external_id"]), False
 
 
 def _create(deps: Deps, uow: UnitOfWork, org_id: str, actor: str | None, new: NewAccount,
@@ -93,13 +98,22 @@ def check_csm(uow: UnitOfWork, org_id: str, csm_id: str) -> None:
 
 def change_details(deps: Deps, org_id: str, account_id: str, actor: str, changes: dict[str, Any],
                    expected_version: int | None = None) -> Account:
-    return on_account(deps, org_id, account_id, actor, call("change_details", changes),
-                      expected_version=expected_version)[1]
+    def change(account: Account, turn) -> list[str]:
+        source = changes.get("crm_source", account.crm_source)
+        external_id = changes.get("external_id", account.external_id)
+        if ("crm_source" in changes or "external_id" in changes) and source and external_id:
+            other = turn.uow.accounts.find_by_deal(org_id, source, external_id)
+            if other is not None and other.id != account.id:
+                raise RuleBroken("account.deal_taken", f"{source} deal {external_id} already has an account",
+                                 account_id=other.id)
+        return account.change_details(changes, turn.now, turn.actor)
+
+    return on_account(deps, org_id, account_id, actor, change, expected_version=expected_version)[1]
 
 
 def set_status(deps: Deps, org_id: str, account_id: str, actor: str, status: str,
                expected_version: int | None = None) -> Account:
-    return on_account(deps, org_id, account_id, actor, call("set_status", AccountStatus(status)),
+    return on_account(deps, org_id, account_id, actor, call("set_status", status),
                       expected_version=expected_version)[1]
 
 

@@ -32,14 +32,17 @@ def merge_values(account: Account, uow: UnitOfWork, public_url: str, action: Act
         "portal_link": f"{public_url.rstrip('/')}/portal/{organization.slug}/" if organization else "",
         "onboarding_progress": _progress(account),
     }
-    if action is not None:
-        milestone = account.milestone(action.milestone_id)
-        following = next((m for m in account.milestones if m.sequence == milestone.sequence + 1), None)
-        values |= {"milestone_name": milestone.name,
-                   "milestone_due_date": f"{milestone.target_date:%B} {milestone.target_date.day}, "
-                                         f"{milestone.target_date:%Y}" if milestone.target_date else "",
-                   "next_milestone_name": following.name if following else ""}
-    return values
+    return values | (milestone_values(account, action) if action is not None else {})
+
+
+def milestone_values(account: Account, action: Action) -> dict[str, str]:
+    """The merge fields that depend on which milestone an action belongs to."""
+    milestone = account.milestone(action.milestone_id)
+    following = next((m for m in account.milestones if m.sequence == milestone.sequence + 1), None)
+    due = milestone.target_date
+    return {"milestone_name": milestone.name,
+            "milestone_due_date": f"{due:%B} {due.day}, {due:%Y}" if due else "",
+            "next_milestone_name": following.name if following else ""}
 
 
 def draft_request(account: Account, action: Action, uow: UnitOfWork, public_url: str,
@@ -48,8 +51,8 @@ def draft_request(account: Account, action: Action, uow: UnitOfWork, public_url:
     context: dict[str, Any] = {
         "account": {"company_name": account.company_name, "industry": account.industry,
                     "company_size": account.company_size, "website": account.website,
-                    "close_date": account.close_date.isoformat() if account.close_date else None,
-                    "notes": account.notes},
+                    "close_date": account.close_date.isoformat() if account.close_date else None},
+        # The account's notes are internal: never handed to a writer whose text may reach the customer.
         "milestone": {"name": milestone.name, "what_we_do": milestone.internal_description,
                       "customer_description": milestone.customer_description},
         "previous_actions": [{"label": a.label, "state": a.state.value} for a in milestone.actions

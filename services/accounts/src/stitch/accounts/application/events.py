@@ -15,6 +15,7 @@ ACTION_EVENTS = {kind: f"accounts.{kind}.v1" for kind in (
     "action_ready", "action_executed", "action_completed", "action_skipped")}
 ACTION_FAILED = "accounts.action_failed.v1"
 DELIVERY_REQUESTED = "accounts.delivery_requested.v1"
+REQUEST_ANSWERED = "accounts.request_answered.v1"  # every workflows command gets one, once
 
 # consumed
 TEMPLATE_CREATED = "templates.template_created.v1"

@@ -12,6 +12,7 @@ from datetime import datetime
 from typing import Any
 
 from stitch.accounts.application import events
+from stitch.accounts.application.drafting import milestone_values
 from stitch.accounts.domain.account import Account
 from stitch.accounts.domain.happenings import Happened
 from stitch.accounts.domain.merge import fill
@@ -125,7 +126,7 @@ def portal_action(action: Action, account: Account, values: dict[str, str]) -> d
     task = None
     if keys:
         text_key, list_key = keys
-        task = {text_key: fill(action.content.get(text_key, ""), values)[0],
+        task = {text_key: fill(action.content.get(text_key, ""), values | milestone_values(account, action))[0],
                 list_key: action.content.get(list_key, [])}
     return {"action_id": action.id, "milestone_id": action.milestone_id, "type": action.type.value,
             "label": action.customer_label, "blocker": action.blocker, "position": action.position,

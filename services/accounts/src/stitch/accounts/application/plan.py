@@ -50,11 +50,11 @@ def _command(change_for):
 start_milestone = _command(lambda milestone_id: with_policy("start_milestone", milestone_id))
 complete_milestone = _command(lambda milestone_id: with_policy("complete_milestone", milestone_id))
 block_milestone = _command(lambda milestone_id, note: call("block_milestone", milestone_id, note))
-unblock_milestone = _command(lambda milestone_id: call("unblock_milestone", milestone_id))
+unblock_milestone = _command(lambda milestone_id: with_policy("unblock_milestone", milestone_id))
 start_action = _command(lambda action_id: with_policy("start_action", action_id))
 execute_action = _command(lambda action_id: with_policy("execute", action_id, people=True))
 skip_action = _command(lambda action_id, reason="": call("skip", action_id, reason=reason))
-mark_action_done = _command(lambda action_id: call("mark_done", action_id))
+mark_action_done = _command(lambda action_id: with_policy("mark_done", action_id))
 edit_draft = _command(lambda action_id, changes: call("edit_draft", action_id, changes))
 request_new_draft = _command(lambda action_id, instructions="": call("request_new_draft", action_id,
                                                                      instructions=instructions))

@@ -17,8 +17,16 @@ class TemplateCatalog(Protocol):
     def list(self, org_id: str, limit: int, after: tuple[str, str] | None) -> list[CatalogEntry]: ...
 
 
+class DealTaken(Exception):
+    """Another account was created for the same CRM deal at the same moment (the unique index decided)."""
+
+    def __init__(self, crm_source: str, external_id: str | None) -> None:
+        super().__init__(f"another account was just created for {crm_source} deal {external_id}")
+
+
 class AccountRepository(Protocol):
-    def add(self, account: Account) -> None: ...
+    def add(self, account: Account) -> None:
+        """Raises :class:`DealTaken` when a concurrent create won the account for the same deal."""
     def get(self, org_id: str, account_id: str, *, for_update: bool = False) -> Account:
         """The whole aggregate; NotFound when absent. ``for_update`` locks it until commit, so
         commands on one account run one after another (scheduler workers included)."""
@@ -114,9 +122,10 @@ class DueJobs(Protocol):
     """The due-jobs index (DESIGN §4): scanned across orgs, each job then run with its org set."""
     def claim(self, now: datetime, limit: int, lease_until: datetime) -> list[DueJob]:
         """Lease up to ``limit`` due jobs that nobody holds; concurrent claimers get disjoint jobs."""
-    def retry_later(self, job_id: str, attempts: int, due_at: datetime, error: str) -> None: ...
-    def done(self, job_id: str) -> None:
-        """Drop a job that turned out to have nothing to do (its action moved on)."""
+    def retry_later(self, job: DueJob, attempts: int, due_at: datetime, error: str) -> None:
+        """Back off; a no-op if the job changed since it was claimed (rescheduled meanwhile)."""
+    def done(self, job: DueJob) -> None:
+        """Drop a job that had nothing to do, unless it changed since it was claimed."""
     def count_due(self, now: datetime) -> int: ...
 
 
@@ -147,6 +156,13 @@ class DraftUnavailable(Exception):
     """The AI provider failed or timed out; the job is retried with backoff."""
 
 
+class HandledRequests(Protocol):
+    """Commands from the workflows service already acted on, by request_id (each is answered once)."""
+    def seen(self, org_id: str, request_id: str) -> bool: ...
+    def record(self, org_id: str, request_id: str, command: str, outcome: str, account_id: str | None,
+               at: datetime) -> None: ...
+
+
 class UnitOfWork(Protocol):
     template_catalog: TemplateCatalog
     accounts: AccountRepository
@@ -156,6 +172,7 @@ class UnitOfWork(Protocol):
     connections: Connections
     settings: SettingsStore
     due_jobs: DueJobs
+    requests: HandledRequests
 
     def __enter__(self) -> Self: ...
     def __exit__(self, *exc: Any) -> None: ...

@@ -145,7 +145,32 @@ def _on_known_account(deps: Deps, uow: UnitOfWork, org_id: str, data: dict, chan
         raise PermanentFailure(f"no account {data['account_id']} in this organization") from missing
 
 
-def _create_account_requested(deps: Deps, event, org_id: str, data: dict, uow: UnitOfWork) -> None:
+def _answering(command: str, act: Callable[[Deps, dict, str, UnitOfWork], tuple[str, str | None]]):
+    """A workflows command: acted on once per request_id, and always answered.
+
+    ``act`` returns the outcome ("done" or "unchanged") and the account. A refusal (bad input, a
+    broken rule, an unknown account) is an answer too: the workflow learns why and moves on, rather
+    than the command sitting in dead letters while the run waits.
+    """
+    def handle(deps: Deps, event, org_id: str, data: dict, uow: UnitOfWork) -> None:
+        request_id = str(data["request_id"])
+        if uow.requests.seen(org_id, request_id):
+            return  # the same command again (a retry with a new event id): acted on and answered before
+        reason = None
+        try:
+            outcome, account_id = act(deps, data, org_id, uow)
+        except (InvalidInput, RuleBroken, NotFound) as refused:
+            outcome, account_id = "refused", data.get("account_id")
+            reason = {"code": getattr(refused, "rule", None) or type(refused).__name__, "message": str(refused)}
+        now = deps.clock()
+        uow.requests.record(org_id, request_id, command, outcome, account_id, now)
+        uow.publish(events.REQUEST_ANSWERED, {
+            "request_id": request_id, "command": command, "outcome": outcome, "account_id": account_id,
+            "answered_at": now.isoformat(), **({"reason": reason} if reason else {})})
+    return handle
+
+
+def _create_account(deps: Deps, data: dict, org_id: str, uow: UnitOfWork) -> tuple[str, str | None]:
     details = {key: data.get(key) for key in ("company_name", "industry", "company_size", "website", "notes")
                if data.get(key) is not None}
     if data.get("arr") is not None:
@@ -158,22 +183,24 @@ def _create_account_requested(deps: Deps, event, org_id: str, data: dict, uow: U
         details=details, contacts=(contact,) if contact else (), template_id=data.get("template_id"),
         csm_id=data.get("csm_id"), status=AccountStatus.PENDING_HANDOFF, trust_csm=True,
         allow_duplicate=bool(data.get("allow_duplicate", False)))
-    account_cases.create_account(deps, org_id, None, new, request_id=str(data["request_id"]), uow=uow)
+    account, created = account_cases.create_account(deps, org_id, None, new, request_id=str(data["request_id"]),
+                                                    uow=uow)
+    return ("done" if created else "unchanged"), account.id
 
 
-def _assign_csm_requested(deps: Deps, event, org_id: str, data: dict, uow: UnitOfWork) -> None:
-    def change(account, turn):
-        return account.assign_csm(str(data["csm_id"]), turn.now, None)
-    try:
-        on_account(deps, org_id, str(data["account_id"]), None, change, request_id=str(data["request_id"]), uow=uow)
-    except NotFound as missing:
-        raise PermanentFailure(str(missing)) from missing
+def _assign_csm(deps: Deps, data: dict, org_id: str, uow: UnitOfWork) -> tuple[str, str | None]:
+    changed, account = on_account(deps, org_id, str(data["account_id"]), None, lambda account, turn: (
+        account.assign_csm(str(data["csm_id"]), turn.now, None)), request_id=str(data["request_id"]), uow=uow)
+    return ("done" if changed else "unchanged"), account.id
 
 
-def _apply_template_requested(deps: Deps, event, org_id: str, data: dict, uow: UnitOfWork) -> None:
-    try:
-        apply_template(deps, org_id, str(data["account_id"]), None, str(data["template_id"]),
-                       data.get("revision_id"), confirm_reset=bool(data.get("reapply", False)),
-                       request_id=str(data["request_id"]), uow=uow)
-    except NotFound as missing:
-        raise PermanentFailure(str(missing)) from missing
+def _apply_template(deps: Deps, data: dict, org_id: str, uow: UnitOfWork) -> tuple[str, str | None]:
+    account = apply_template(deps, org_id, str(data["account_id"]), None, str(data["template_id"]),
+                             data.get("revision_id"), confirm_reset=bool(data.get("reapply", False)),
+                             request_id=str(data["request_id"]), uow=uow)
+    return "done", account.id
+
+
+_create_account_requested = _answering("create_account", _create_account)
+_assign_csm_requested = _answering("assign_csm", _assign_csm)
+_apply_template_requested = _answering("apply_template", _apply_template)

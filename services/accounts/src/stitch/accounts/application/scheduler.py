@@ -65,7 +65,7 @@ def run_job(deps: Deps, drafter: Drafter, fallback: Drafter, scheduling: Schedul
         log.warning("due job %s (%s) failed, retrying in %s: %s", job.id, job.kind, delay, error,
                     exc_info=not isinstance(error, DraftUnavailable))
         with deps.uow() as uow:
-            uow.due_jobs.retry_later(job.id, job.attempts + 1, now + delay, _plain(error))
+            uow.due_jobs.retry_later(job, job.attempts + 1, now + delay, _plain(error))
             uow.commit()
 
 
@@ -82,7 +82,7 @@ def _draft(deps: Deps, drafter: Drafter, job: DueJob) -> None:
         account = uow.accounts.get(job.org_id, job.account_id)
         action = account.action(job.action_id)
         if action.state is not ActionState.REVIEW_PENDING or action.draft_request != job.request_id:
-            uow.due_jobs.done(job.id)
+            uow.due_jobs.done(job)
             uow.commit()
             return
         request = draft_request(account, action, uow, deps.public_url, action.draft_instructions)
@@ -96,7 +96,7 @@ def _draft(deps: Deps, drafter: Drafter, job: DueJob) -> None:
 
 def _done(deps: Deps, job: DueJob) -> None:
     with deps.uow() as uow:
-        uow.due_jobs.done(job.id)
+        uow.due_jobs.done(job)
         uow.commit()
 
 

@@ -13,7 +13,7 @@ from decimal import Decimal
 from typing import Any
 
 from stitch.accounts.domain.actions import ActionRules
-from stitch.accounts.domain.contacts import Contact, ContactRules
+from stitch.accounts.domain.contacts import EMAIL, Contact, ContactRules
 from stitch.accounts.domain.errors import InvalidInput, NotFound, RuleBroken, Violation
 from stitch.accounts.domain.happenings import Happened
 from stitch.accounts.domain.milestones import MilestoneRules
@@ -184,16 +184,44 @@ class Account(ContactRules, MilestoneRules, ActionRules):
             self._change_status(AccountStatus.COMPLETED, now, actor)
 
 
+# The longest text each detail may hold (the HTTP schema holds clients to the same limits).
+TEXT_LIMITS = {"company_name": 200, "industry": 200, "company_size": 100, "website": 2000, "notes": 20_000,
+               "crm_source": 64, "external_id": 200, "ae_email": 320}
+NULLABLE = frozenset({"crm_source", "external_id", "ae_email"})
+ARR_MAX = Decimal("1e12")
+
+
 def _check_details(details: dict[str, Any], *, creating: bool) -> None:
+    """Every detail checked here too, so a command from another service (not only the HTTP schema)
+    gets InvalidInput naming the field rather than a database error."""
     problems: list[Violation] = []
     if creating or "company_name" in details:
         name = details.get("company_name")
         if not isinstance(name, str) or not name.strip():
             problems.append(Violation("company_name", "is required"))
+    for key, limit in TEXT_LIMITS.items():
+        value = details.get(key)
+        named = key == "company_name" and not (isinstance(value, str) and value.strip())  # reported above
+        if key not in details or (value is None and key in NULLABLE) or named:
+            continue
+        if not isinstance(value, str):
+            problems.append(Violation(key, "must be a string"))
+        elif len(value) > limit:
+            problems.append(Violation(key, f"must be at most {limit} characters"))
+        elif key == "ae_email" and not EMAIL.match(value):
+            problems.append(Violation(key, "must be an email address"))
     arr = details.get("arr")
     if arr is not None and (not isinstance(arr, (int, Decimal)) or isinstance(arr, bool)
                             or not Decimal(arr).is_finite() or arr < 0):
         problems.append(Violation("arr", "must be a number of at least 0"))
+    elif arr is not None and arr > ARR_MAX:
+        problems.append(Violation("arr", "must be at most 10^12"))
+    close_date = details.get("close_date")
+    if close_date is not None and (not isinstance(close_date, date) or isinstance(close_date, datetime)):
+        problems.append(Violation("close_date", "must be a date"))
+    custom = details.get("custom_fields", {})
+    if not isinstance(custom, dict) or not all(isinstance(k, str) and 0 < len(k) <= 100 for k in custom):
+        problems.append(Violation("custom_fields", "must be an object with names of 1 to 100 characters"))
     if (details.get("crm_source") is None) != (details.get("external_id") is None):
         problems.append(Violation("external_id", "crm_source and external_id go together"))
     if problems:

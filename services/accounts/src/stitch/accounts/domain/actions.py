@@ -99,12 +99,21 @@ class ActionRules:
                     detail={"number": number, "written_by": written_by, "warnings": list(warnings)})
         self.record("action_ready", now, None, milestone_id=action.milestone_id, action_id=action.id)
         if action.type.value in policy.auto_send and policy.can_deliver(action.type.value) and not self.archived:
-            try:
-                self._execute(action, now, None, policy, people, auto=True)
-            except RuleBroken as refused:  # e.g. no recipient: it waits for a person instead
-                self.record("delivery_failed", now, None, milestone_id=action.milestone_id, action_id=action.id,
-                            detail={"code": refused.rule, "message": f"not auto-sent: {refused.message}"})
+            self._auto_send(action, now, policy, people)
         return True
+
+    def _auto_send(self, action: Action, now: datetime, policy: OrgPolicy, people: People) -> None:
+        """Send without approval, as the org allows; a draft with anything to check waits for a person."""
+        try:
+            if action.draft.warnings:
+                raise RuleBroken("action.auto_send.draft_has_warnings",
+                                 "the draft has warnings to check: " + "; ".join(action.draft.warnings))
+            self._execute(action, now, None, policy, people, auto=True)
+        except RuleBroken as held:
+            action.last_error = {"code": held.rule, "message": f"not sent automatically: {held.message}",
+                                 "at": now.isoformat()}
+            self.record("auto_send_held", now, None, milestone_id=action.milestone_id, action_id=action.id,
+                        detail={"code": held.rule, "message": held.message})
 
     def edit_draft(self, action_id: str, changes: dict[str, Any], now: datetime, actor: str | None) -> None:
         self._writable()
@@ -234,10 +243,15 @@ class ActionRules:
 
     # -- finishing -------------------------------------------------------------------------------
 
-    def mark_done(self, action_id: str, now: datetime, actor: str | None) -> None:
+    def mark_done(self, action_id: str, now: datetime, actor: str | None, policy: OrgPolicy | None = None) -> None:
+        """``policy`` given: a ready Slack message or meeting counts as done outside only when the org
+        has no connection that could deliver it (with one, Execute sends it)."""
         self._writable()
         action = self.action(action_id)
         done_outside = action.state is ActionState.READY and action.type in CONNECTION_TYPES
+        if done_outside and policy is not None and policy.can_deliver(action.type.value):
+            raise RuleBroken("action.complete.use_execute",
+                             "the org's connection can deliver this: execute it rather than marking it done")
         if action.state is not ActionState.EXECUTED and not done_outside:
             raise RuleBroken("action.complete.not_executed",
                              f"the action is {action.state.value}: only an executed action (or a meeting or "
@@ -332,8 +346,11 @@ class ActionRules:
         index = milestone.actions.index(action)
         milestone.actions[index] = edited
         self.record("action_edited", now, actor, milestone_id=milestone.id, action_id=action.id)
-        if milestone.started_at is not None and milestone.state is not MilestoneState.COMPLETED \
-                and edited.trigger.on_start:
+        if not edited.trigger.on_start or milestone.started_at is None:
+            return  # manual now, or not armed yet: nothing is scheduled
+        if edited.trigger == action.trigger and action.due_at is not None:
+            edited.due_at = action.due_at  # a wording change keeps the time (a reschedule included)
+        else:
             self._arm(edited, milestone, now, actor, policy)
 
     def remove_action(self, action_id: str, now: datetime, actor: str | None) -> None:

@@ -19,7 +19,7 @@ KINDS = frozenset({
     "action_added", "action_edited", "action_removed", "action_scheduled", "action_rescheduled",
     "draft_requested", "draft_written", "draft_edited", "action_ready", "action_approved",
     "delivery_requested", "action_executed", "delivery_failed", "action_completed", "action_skipped",
-    "customer_submitted", "viewed_as_customer",
+    "customer_submitted", "viewed_as_customer", "auto_send_held",
 })
 
 

@@ -69,7 +69,11 @@ class MilestoneRules:
         milestone.block_note = note.strip()
         self.record("milestone_blocked", now, actor, milestone_id=milestone.id, detail={"note": milestone.block_note})
 
-    def unblock_milestone(self, milestone_id: str, now: datetime, actor: str | None) -> None:
+    def unblock_milestone(self, milestone_id: str, now: datetime, actor: str | None,
+                          policy: OrgPolicy | None = None) -> None:
+        """Back to the state it was blocked from. Given ``policy``, a milestone blocked while pending
+        whose predecessors all completed meanwhile starts now: completing the one before it would
+        have started it, had it not been blocked."""
         self._writable()
         milestone = self.milestone(milestone_id)
         if milestone.state is not MilestoneState.BLOCKED:
@@ -79,14 +83,30 @@ class MilestoneRules:
         milestone.blocked_from, milestone.block_note = None, None
         self.record("milestone_unblocked", now, actor, milestone_id=milestone.id,
                     detail={"state": milestone.state.value})
+        earlier = [m for m in self.milestones if m.sequence < milestone.sequence]
+        if (policy is not None and milestone.state is MilestoneState.PENDING and earlier
+                and all(m.state is MilestoneState.COMPLETED for m in earlier)):
+            self._start(milestone, now, actor, policy)
 
     def _start(self, milestone: Milestone, now: datetime, actor: str | None, policy: OrgPolicy) -> None:
         milestone.state, milestone.started_at = MilestoneState.IN_PROGRESS, now
         milestone.target_date = now + timedelta(days=milestone.duration_days)
+        self._replan_after(milestone)
         self.record("milestone_started", now, actor, milestone_id=milestone.id)
         for action in milestone.actions:
             if action.trigger.on_start and action.state is ActionState.PENDING:
                 self._arm(action, milestone, now, actor, policy)
+
+    def _replan_after(self, milestone: Milestone) -> None:
+        """The milestones still ahead move with a late (or early) start: planned back to back again."""
+        start = milestone.target_date
+        for following in sorted(self.milestones, key=lambda m: m.sequence):
+            if following.sequence <= milestone.sequence:
+                continue
+            if following.started_at is not None or following.state is MilestoneState.COMPLETED:
+                break  # already running on its own dates
+            following.planned_start = start
+            following.target_date = start = start + timedelta(days=following.duration_days)
 
     def _arm(self, action: Action, milestone: Milestone, now: datetime, actor: str | None,
              policy: OrgPolicy) -> None:
