@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import pytest
+
+from stitch.accounts.application.accounts import NewAccount
+from stitch.accounts.domain.errors import InvalidInput
 from stitch.common.envelope import new_event
 
 ORG, CSM = "org-1", "user-csm"
@@ -55,3 +59,12 @@ def test_a_refused_command_is_answered_with_the_rule_and_changes_nothing(runtime
     send(runtime, uow, "workflows.csm_assignment_requested.v1", request_id="run-1:assign",
          account_id=account_id, csm_id=CSM)
     assert answers(uow)[-1]["outcome"] == "unchanged"  # already the owner
+
+
+
+def test_a_create_naming_two_primary_contacts_is_refused(runtime):
+    two = ({"name": "A", "email": "a@acme.test", "is_primary": True},
+           {"name": "B", "email": "b@acme.test", "is_primary": True})
+    with pytest.raises(InvalidInput) as refused:
+        runtime.use_cases["create_account"](ORG, CSM, NewAccount(details={"company_name": "Acme"}, contacts=two))
+    assert [v.path for v in refused.value.violations] == ["contacts"]

@@ -66,6 +66,8 @@ def _create(deps: Deps, uow: UnitOfWork, org_id: str, actor: str | None, new: Ne
 
 def _add_contacts(account: Account, contacts: tuple[dict[str, Any], ...], deps: Deps, now, actor) -> None:
     problems = []
+    if sum(1 for fields in contacts if isinstance(fields, dict) and fields.get("is_primary") is True) > 1:
+        problems.append(Violation("contacts", "at most one primary contact"))
     for index, fields in enumerate(contacts):
         try:
             account.add_contact(deps.new_id(), fields, now, actor)

@@ -3,14 +3,15 @@
 A revision's actions were checked by the templates service when it was published; an action
 added to one account is checked here with the same promises that matter at run time: a type the
 engine knows, a trigger it can fire, content it can draft and deliver, and text a customer can
-read. Every broken rule is reported at once, each naming its field.
+read. Every broken rule is reported at once, each naming its field. The lists of a portal task
+(form fields, documents, assets) are read into the shape the portal is promised: definitions_tasks.
 """
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
+from stitch.accounts.domain.definitions_tasks import HIDDEN, TASK_KEYS, read_task
 from stitch.accounts.domain.errors import InvalidInput, Violation
 from stitch.accounts.domain.merge import PLACEHOLDER
 from stitch.accounts.domain.states import ActionType
@@ -18,7 +19,6 @@ from stitch.accounts.domain.states import ActionType
 MAX_DELAY_HOURS = 720
 LABEL_MAX = 200
 TEXT_MAX = 20_000
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u202a-\u202e\u2066-\u2069]")
 # Which content texts must be present per type (the rest are optional strings or lists).
 REQUIRED_TEXT = {
     ActionType.SEND_EMAIL: ("subject", "body"),
@@ -28,8 +28,6 @@ REQUIRED_TEXT = {
     ActionType.REQUEST_DOCS: (),
     ActionType.REQUEST_ASSETS: (),
 }
-REQUIRED_LIST = {ActionType.COLLECT_INFO: "fields", ActionType.REQUEST_DOCS: "documents",
-                 ActionType.REQUEST_ASSETS: "assets"}
 
 
 def read_action_definition(raw: Any, known_fields: frozenset[str]) -> dict[str, Any]:
@@ -50,7 +48,7 @@ def read_action_definition(raw: Any, known_fields: frozenset[str]) -> dict[str, 
         problems.append(Violation("content", "must be an object"))
         content = {}
     elif kind:
-        _content(ActionType(kind), content, known_fields, problems)
+        content = _content(ActionType(kind), content, known_fields, problems)
     if visibility["portal"]["blocker"] and not visibility["portal"]["visible"]:
         problems.append(Violation("visibility.portal.blocker", "a blocker must be visible in the portal"))
     if problems:
@@ -66,7 +64,7 @@ def _text(raw: dict, key: str, problems: list[Violation], *, required: bool = Fa
     if not isinstance(value, str):
         problems.append(Violation(path, "must be a string"))
         return ""
-    if _CONTROL.search(value):
+    if HIDDEN.search(value):
         problems.append(Violation(path, "must not contain control or text-direction characters"))
     if required and not value.strip():
         problems.append(Violation(path, "is required"))
@@ -109,10 +107,12 @@ def _visibility(raw: Any, problems: list[Violation]) -> dict[str, Any]:
                        "blocker": flags["visibility.portal.blocker"]}}
 
 
-def _content(kind: ActionType, content: dict, known: frozenset[str], problems: list[Violation]) -> None:
+def _content(kind: ActionType, content: dict, known: frozenset[str], problems: list[Violation]) -> dict:
+    task_text = TASK_KEYS.get(kind, ("",))[0]
     for key, value in content.items():
         if isinstance(value, str):
-            _text(content, key, problems, required=key in REQUIRED_TEXT[kind], prefix="content.")
+            if key != task_text:  # read_task holds an intro to its own limit
+                _text(content, key, problems, required=key in REQUIRED_TEXT[kind], prefix="content.")
             unknown = sorted({name for name in PLACEHOLDER.findall(value) if name not in known})
             if unknown:
                 problems.append(Violation(f"content.{key}", "unknown merge field " + ", ".join(
@@ -129,6 +129,4 @@ def _content(kind: ActionType, content: dict, known: frozenset[str], problems: l
                 problems.append(Violation(f"content.{key}", "must be a list of recipient rules or addresses"))
         if content.get("to", ["primary_contact"]) == []:
             problems.append(Violation("content.to", "must name at least one recipient"))
-    listed = REQUIRED_LIST.get(kind)
-    if listed and not (isinstance(content.get(listed), list) and content[listed]):
-        problems.append(Violation(f"content.{listed}", "must list at least one item"))
+    return {**content, **read_task(kind, content, problems)}

@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from types import SimpleNamespace
 
-from marshmallow import RAISE, Schema, fields, pre_dump, validate
+from marshmallow import RAISE, Schema, ValidationError, fields, pre_dump, validate, validates_schema
 
 from stitch.accounts.domain.plan import definition_of
 from stitch.accounts.domain.states import (CONNECTION_TYPES, DRAFTED_TYPES, AccountStatus, ActionState,
@@ -34,6 +34,22 @@ def _text(limit: int, **kwargs) -> fields.String:
 
 def _id(**kwargs) -> fields.String:
     return fields.String(validate=validate.Length(min=1, max=64), **kwargs)
+
+
+class Flag(fields.Boolean):
+    """A JSON ``true`` or ``false``, nothing else: "yes", "1" or 1 are refused, naming the field.
+
+    marshmallow's Boolean reads "yes", "on", "1" and 1 as true; a flag such as ``confirm_reset``
+    that asks for an explicit confirmation must not be given by accident.
+    """
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(truthy={True}, falsy={False}, **kwargs)
+
+    def _deserialize(self, value, attr, data, **kwargs) -> bool:
+        if not isinstance(value, bool):  # 1 == True and hashes alike: truthy={True} alone lets 1 through
+            raise self.make_error("invalid", input=value)
+        return value
 
 
 # -- requests -----------------------------------------------------------------------------
@@ -61,7 +77,7 @@ class ContactChangeIn(Strict):
     email = fields.Email(validate=validate.Length(max=320))
     title = _text(100)
     role = _text(64, metadata={"description": "e.g. it_admin; recipient rules name it as role:<role>"})
-    is_primary = fields.Boolean(metadata={"description": "true makes this the primary contact (only one is)"})
+    is_primary = Flag(metadata={"description": "true makes this the primary contact (only one is)"})
 
 
 class ContactIn(ContactChangeIn):
@@ -77,8 +93,20 @@ class AccountIn(DetailsIn):
     template_id = _id(metadata={"description": "apply this template's newest published revision"})
     revision_id = _id(metadata={"description": "a specific published revision of template_id"})
     csm_id = _id(metadata={"description": "the owning CSM (a CSM or an admin of the organization)"})
-    allow_duplicate = fields.Boolean(load_default=False, metadata={
+    allow_duplicate = Flag(load_default=False, metadata={
         "description": "create a second account for a deal that already has one"})
+
+    @validates_schema(skip_on_field_errors=False)
+    def _consistent(self, data, **_) -> None:
+        """Rules between fields, reported with the rest: each names the field to change."""
+        problems = {}
+        if data.get("revision_id") and not data.get("template_id"):
+            problems["revision_id"] = ["give template_id with revision_id"]
+        contacts = data.get("contacts")
+        if isinstance(contacts, list) and sum(bool(c.get("is_primary")) for c in contacts if isinstance(c, dict)) > 1:
+            problems["contacts"] = ["at most one primary contact"]
+        if problems:
+            raise ValidationError(problems)
 
 
 class StatusIn(Strict):
@@ -98,7 +126,7 @@ class ReasonIn(Strict):
 class ApplyTemplateIn(Strict):
     template_id = _id(required=True)
     revision_id = _id(load_default=None, metadata={"description": "default: the newest published revision"})
-    confirm_reset = fields.Boolean(load_default=False, metadata={
+    confirm_reset = Flag(load_default=False, metadata={
         "description": "required to reapply: every milestone and action starts over (what was sent stays "
                        "in the history)"})
 
@@ -156,7 +184,7 @@ class DraftIn(Strict):
 
 
 class SettingsIn(Strict):
-    review_portal_tasks = fields.Boolean(metadata={
+    review_portal_tasks = Flag(metadata={
         "description": "hold portal tasks in ready until a CSM releases them"})
     auto_send = fields.List(fields.String(), metadata={
         "description": "action types sent without approval: among SEND_EMAIL, SLACK, SCHEDULE_MEETING"})
