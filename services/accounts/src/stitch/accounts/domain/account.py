@@ -16,6 +16,7 @@ from stitch.accounts.domain.actions import ActionRules
 from stitch.accounts.domain.contacts import EMAIL, Contact, ContactRules
 from stitch.accounts.domain.errors import InvalidInput, NotFound, RuleBroken, Violation
 from stitch.accounts.domain.happenings import Happened
+from stitch.accounts.domain.happenings import new_id as default_new_id
 from stitch.accounts.domain.milestones import MilestoneRules
 from stitch.accounts.domain.plan import Action, Milestone, RevisionSnapshot, plan_from_revision
 from stitch.accounts.domain.states import SENT_STATES, AccountStatus, MilestoneState
@@ -128,8 +129,6 @@ class Account(ContactRules, MilestoneRules, ActionRules):
                        confirm_reset: bool = False, new_id=None) -> bool:
         """Copy ``revision`` into this account. Reapplying resets every milestone and action, so it
         needs an explicit confirmation; what was already sent stays in the history."""
-        from stitch.accounts.domain.happenings import new_id as default_id
-
         self._writable()
         reapplied = bool(self.milestones) or self.revision_id is not None
         if reapplied and not confirm_reset:
@@ -142,7 +141,7 @@ class Account(ContactRules, MilestoneRules, ActionRules):
         sent = sum(1 for action in self.actions() if action.state in SENT_STATES)
         if self.status is AccountStatus.COMPLETED:  # a fresh plan is not finished
             self._change_status(AccountStatus.ACTIVE, now, actor)
-        self.milestones = plan_from_revision(revision, now, new_id or default_id)
+        self.milestones = plan_from_revision(revision, now, new_id or default_new_id)
         self.template_id, self.revision_id = revision.template_id, revision.revision_id
         self.revision_number, self.applied_at = revision.revision, now
         self.record("template_applied", now, actor, detail={

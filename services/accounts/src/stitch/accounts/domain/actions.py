@@ -57,7 +57,8 @@ class ActionRules:
     def fire_due(self, action_id: str, now: datetime, policy: OrgPolicy) -> bool:
         """The scheduler's turn: fire a scheduled action whose time has come (False if it no longer is)."""
         action = self._still_there(action_id)
-        if action is None or self.archived or action.state is not ActionState.PENDING or action.due_at is None or action.due_at > now:
+        if (action is None or self.archived or action.state is not ActionState.PENDING
+                or action.due_at is None or action.due_at > now):
             return False
         self._fire(action, now, None, policy)
         return True
@@ -295,7 +296,8 @@ class ActionRules:
         if (delay_hours is None) == (at is None):
             raise InvalidInput(("delay_hours", "give either delay_hours or at, not both"))
         action = self.action(action_id)
-        _require(action, {ActionState.PENDING}, "action.reschedule.not_pending", "only a pending action can be rescheduled")
+        _require(action, {ActionState.PENDING}, "action.reschedule.not_pending",
+                 "only a pending action can be rescheduled")
         if not action.trigger.on_start:
             raise RuleBroken("action.reschedule.manual", "a manual action has no schedule: start it when it is time")
         milestone = self.milestone(action.milestone_id)
