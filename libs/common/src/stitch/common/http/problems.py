@@ -44,6 +44,14 @@ def problem_response(status: int, title: str, detail: str = "", **extra: Any) ->
     return Response(json.dumps(body), status=status, mimetype=PROBLEM_JSON)
 
 
+def invalid_fields_response(violations: Any) -> Response:
+    """422 for a domain's refusal of a body: each violation (``.path``, ``.rule``) named as the request
+    has it, ``json.<path>``, the same shape as the schema's own errors."""
+    errors = [{"name": f"json.{v.path}", "reason": v.rule} for v in violations]
+    return Problem(422, "Request is not valid", "; ".join(f"{e['name']}: {e['reason']}" for e in errors),
+                   errors=errors).as_response()
+
+
 def field_errors(messages: Any, location: str = "") -> list[dict[str, str]]:
     """Flatten webargs/marshmallow messages into [{"name": "json.name", "reason": "..."}]."""
     found: list[dict[str, str]] = []

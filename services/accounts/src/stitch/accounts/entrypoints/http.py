@@ -20,7 +20,7 @@ from stitch.common.http.app import create_base_app
 from stitch.common.http.auth import current_principal, requires_auth
 from stitch.common.http.conditional import stale_version_response
 from stitch.common.http.pagination import PageArgs, decode_cursor, page_of
-from stitch.common.http.problems import Problem, problem_response
+from stitch.common.http.problems import Problem, invalid_fields_response, problem_response
 from stitch.common.permissions import Capability
 from stitch.common.runtime import ServiceRuntime
 
@@ -42,18 +42,11 @@ def create_app(runtime: ServiceRuntime | None = None) -> Flask:
 
 
 def _register_error_handlers(app: Flask) -> None:
-    app.register_error_handler(InvalidInput, invalid_input_response)
+    app.register_error_handler(InvalidInput, lambda e: invalid_fields_response(e.violations))
     app.register_error_handler(RuleBroken, rule_broken_response)
     app.register_error_handler(NotFound, lambda e: problem_response(404, "Not Found", str(e)))
     app.register_error_handler(StaleVersion, stale_version_response)
     app.register_error_handler(IntegrityError, integrity_error_response)
-
-
-def invalid_input_response(error: InvalidInput):
-    """422 naming each field as the request has it (json.<path>), like the schema's own errors."""
-    errors = [{"name": f"json.{v.path}", "reason": v.rule} for v in error.violations]
-    return Problem(422, "Request is not valid", "; ".join(f"{e['name']}: {e['reason']}" for e in errors),
-                   errors=errors).as_response()
 
 
 def integrity_error_response(error: IntegrityError):

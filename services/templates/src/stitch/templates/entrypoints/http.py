@@ -7,7 +7,7 @@ from sqlalchemy.exc import IntegrityError
 
 from stitch.common.http.app import create_base_app
 from stitch.common.http.conditional import stale_version_response
-from stitch.common.http.problems import Problem, problem_response
+from stitch.common.http.problems import invalid_fields_response, problem_response
 from stitch.common.runtime import ServiceRuntime
 from stitch.templates.application.common import StaleVersion
 from stitch.templates.application.generation import DraftFailed
@@ -32,12 +32,7 @@ def create_app(runtime: ServiceRuntime | None = None) -> Flask:
 
 
 def _register_error_handlers(app: Flask) -> None:
-    @app.errorhandler(InvalidTemplate)
-    def invalid(error: InvalidTemplate):
-        errors = [{"name": f"json.{v.path}", "reason": v.rule} for v in error.violations]
-        return Problem(422, "Request is not valid", "; ".join(f"{e['name']}: {e['reason']}" for e in errors),
-                       errors=errors).as_response()
-
+    app.register_error_handler(InvalidTemplate, lambda e: invalid_fields_response(e.violations))
     app.register_error_handler(NotFound, lambda e: problem_response(404, "Not Found", str(e)))
     app.register_error_handler(Conflict, lambda e: problem_response(409, "Conflict", str(e)))
     app.register_error_handler(StaleVersion, stale_version_response)
