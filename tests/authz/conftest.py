@@ -365,7 +365,8 @@ class Suite:
         brought into ``state`` through the accounts API. The action a state is about is the last of
         the first milestone ("account_action"): added to the account where the template has none."""
         account = self._accounts_api(org, "POST", "/accounts", {
-            "company_name": f"Account {unique}", "template_id": self.account_template(org),
+            "company_name": f"Account {unique}", "arr": 1000, "close_date": "2026-11-20",
+            "template_id": self.account_template(org),
             "contacts": [{"name": f"Contact {unique}", "email": f"contact-{unique}@{org.email_domain}"}]}, 201)
         url, milestone = f"/accounts/{account['id']}", account["milestones"][0]["id"]
         added = {"started_account": {"label": "Call", "type": "SEND_EMAIL", "trigger": {"type": "manual"},

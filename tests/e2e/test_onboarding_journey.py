@@ -126,8 +126,9 @@ def test_an_account_runs_through_its_revision(suite, csm, template_id):
     assert applied["data"]["template_id"] == template_id and applied["data"]["revision"] == 1
 
     # The same deal again returns the same account.
-    again = api("POST", "/accounts", {"company_name": "Acme Corp", "contacts": [
-        {"name": "Jo Doe", "email": "jo@acme.test"}], "crm_source": "hubspot", "external_id": "deal-1001"})
+    again = api("POST", "/accounts", {
+        "company_name": "Acme Corp", "arr": 48000, "close_date": "2026-11-20",
+        "contacts": [{"name": "Jo Doe", "email": "jo@acme.test"}], "crm_source": "hubspot", "external_id": "deal-1001"})
     assert again["id"] == account_id
 
     started = api("POST", f"/accounts/{account_id}/milestones/{kickoff['id']}/start")
@@ -191,7 +192,7 @@ def test_an_account_runs_through_its_revision(suite, csm, template_id):
 
 def test_illegal_transitions_and_bad_input_change_nothing(suite, csm, template_id):
     api = Api(suite, csm)
-    account = api("POST", "/accounts", {"company_name": "Globex", "contacts": [
+    account = api("POST", "/accounts", {"company_name": "Globex", "arr": 12000, "close_date": "2026-11-20", "contacts": [
         {"name": "Hank Scorpio", "email": "hank@globex.test"}], "template_id": template_id}, status=201)
     path = f"/accounts/{account['id']}"
     pending = account["milestones"][0]["actions"][0]

@@ -17,6 +17,9 @@ class Capability(StrEnum):
     READ = "read"  # see the organization's templates, accounts, workflows and reports
     WORK_ACCOUNTS = "work_accounts"  # own and edit accounts, review AI drafts, complete actions
     WORK_QUEUES = "work_queues"  # claim and finish human tasks of workflows
+    # every account of the organization: change any of them whoever owns it, CSM pools, the
+    # scheduled actions of all accounts, everyone's review queue
+    MANAGE_ACCOUNTS = "manage_accounts"
     HAND_OFF = "hand_off"  # submit sales-to-CS handoffs
     MANAGE_USERS = "manage_users"  # invite, change roles, deactivate
     MANAGE_SETTINGS = "manage_settings"  # organization settings, branding, routing

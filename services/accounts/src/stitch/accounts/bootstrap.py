@@ -59,6 +59,7 @@ def _use_cases(deps: Deps, run_due: Callable[..., int]) -> dict[str, Callable[..
         "create_account": accounts.create_account, "get_account": read_account, "history": read_history,
         "change_details": accounts.change_details, "set_status": accounts.set_status,
         "assign_csm": accounts.assign_csm, "archive": accounts.archive, "unarchive": accounts.unarchive,
+        "add_collaborator": accounts.add_collaborator, "remove_collaborator": accounts.remove_collaborator,
         "add_contact": accounts.add_contact, "change_contact": accounts.change_contact,
         "apply_template": plan.apply_template, "start_milestone": plan.start_milestone,
         "complete_milestone": plan.complete_milestone, "block_milestone": plan.block_milestone,

@@ -27,7 +27,8 @@ def headers(test_keys):
 @pytest.fixture
 def new_account(seeded):
     def new_account(**overrides) -> dict:
-        return {"company_name": "Acme", "crm_source": "hubspot", "external_id": "deal-1",
+        return {"company_name": "Acme", "arr": 48000, "close_date": "2026-11-20", "crm_source": "hubspot",
+                "external_id": "deal-1",
                 "contacts": [{"name": "Jo Doe", "email": "jo@acme.test"}], "template_id": seeded.template_id,
                 "csm_id": CSM, **overrides}
     return new_account

@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 from stitch.accounts.adapters.due_jobs import sync_due_jobs
 from stitch.accounts.adapters.tables import (
     account_actions,
+    account_collaborators,
     account_contacts,
     account_history,
     account_milestones,
@@ -32,6 +33,7 @@ from stitch.accounts.domain.account import Account
 from stitch.accounts.domain.contacts import Contact
 from stitch.accounts.domain.errors import NotFound
 from stitch.accounts.domain.happenings import Happened
+from stitch.accounts.domain.ownership import Collaborator
 from stitch.accounts.domain.plan import Action, Draft, Milestone, Trigger
 from stitch.accounts.domain.states import AccountStatus, ActionState, ActionType, MilestoneState
 from stitch.common.concurrency import StaleVersion
@@ -47,6 +49,7 @@ class Rows:
     contacts: dict[str, Row]
     milestones: dict[str, Row]
     actions: dict[str, Row]
+    collaborators: dict[str, Row]  # by user id
 
 
 class SqlAccountRepository:
@@ -64,7 +67,7 @@ class SqlAccountRepository:
                 raise DealTaken(account.crm_source, account.external_id) from clash
             raise
         for table, children in ((account_contacts, rows.contacts), (account_milestones, rows.milestones),
-                                (account_actions, rows.actions)):
+                                (account_actions, rows.actions), (account_collaborators, rows.collaborators)):
             if children:
                 self._session.execute(insert(table), list(children.values()))
         self._write_history_and_jobs(account)
@@ -81,7 +84,9 @@ class SqlAccountRepository:
         contacts = self._children(account_contacts, org_id, account_id, account_contacts.c.position)
         milestones = self._children(account_milestones, org_id, account_id, account_milestones.c.sequence)
         actions = self._children(account_actions, org_id, account_id, account_actions.c.position)
-        account = account_from(row._asdict(), contacts, milestones, actions)
+        collaborators = self._children(account_collaborators, org_id, account_id, account_collaborators.c.added_at,
+                                       account_collaborators.c.user_id)
+        account = account_from(row._asdict(), contacts, milestones, actions, collaborators)
         self._loaded[account.id] = rows_of(account)
         return account
 
@@ -112,6 +117,7 @@ class SqlAccountRepository:
                                 (account_milestones, before.milestones, after.milestones),
                                 (account_actions, before.actions, after.actions)):
             self._write_children(table, account.org_id, old, new)
+        self._write_collaborators(account, before.collaborators, after.collaborators)
         self._write_history_and_jobs(account)
         account.version += 1
         self._loaded[account.id] = after
@@ -158,9 +164,20 @@ class SqlAccountRepository:
         if new:
             self._session.execute(insert(table), new)
 
-    def _children(self, table: Table, org_id: str, account_id: str, order: Any) -> list[Row]:
+    def _write_collaborators(self, account: Account, before: dict[str, Row], after: dict[str, Row]) -> None:
+        """Collaborators are keyed by (account, user): added or removed, never changed."""
+        table = account_collaborators
+        gone = [user_id for user_id in before if user_id not in after]
+        if gone:
+            self._session.execute(delete(table).where(table.c.org_id == account.org_id,
+                                                      table.c.account_id == account.id, table.c.user_id.in_(gone)))
+        new = [row for user_id, row in after.items() if user_id not in before]
+        if new:
+            self._session.execute(insert(table), new)
+
+    def _children(self, table: Table, org_id: str, account_id: str, order: Any, tie: Any = None) -> list[Row]:
         rows = self._session.execute(select(table).where(table.c.org_id == org_id, table.c.account_id == account_id)
-                                     .order_by(order, table.c.id))
+                                     .order_by(order, table.c.id if tie is None else tie))
         return [row._asdict() for row in rows]
 
 
@@ -177,7 +194,7 @@ def _draft_requests(changes: Iterable[Happened]) -> dict[str, datetime]:
 # -- the aggregate ↔ rows ---------------------------------------------------------------------------
 
 ACCOUNT_COLUMNS = ("id", "org_id", "company_name", "arr", "close_date", "industry", "company_size", "website",
-                   "notes", "crm_source", "external_id", "ae_email", "duplicate_of", "primary_csm_id", "archived",
+                   "notes", "crm_notes", "crm_source", "external_id", "ae_email", "duplicate_of", "primary_csm_id", "archived",
                    "archived_reason", "template_id", "revision_id", "revision_number", "applied_at", "created_at",
                    "updated_at")
 CONTACT_COLUMNS = ("id", "name", "email", "title", "role", "is_primary", "created_at")
@@ -195,7 +212,8 @@ def rows_of(account: Account) -> Rows:
     cannot reach a remembered snapshot."""
     owner = {"org_id": account.org_id, "account_id": account.id}
     row = {column: getattr(account, column) for column in ACCOUNT_COLUMNS}
-    row |= {"custom_fields": copy.deepcopy(account.custom_fields), "status": account.status.value}
+    row |= {"custom_fields": copy.deepcopy(account.custom_fields), "status": account.status.value,
+            **list_columns(account)}
     contacts = {contact.id: {**owner, "position": position, **{c: getattr(contact, c) for c in CONTACT_COLUMNS}}
                 for position, contact in enumerate(account.contacts, start=1)}
     milestones, actions = {}, {}
@@ -208,11 +226,25 @@ def rows_of(account: Account) -> Rows:
                 **owner, **{c: getattr(action, c) for c in ACTION_COLUMNS}, "type": action.type.value,
                 "trigger_type": action.trigger.type, "delay_hours": action.trigger.delay_hours,
                 "content": copy.deepcopy(action.content), "state": action.state.value,
-                "draft": _draft_row(action.draft), "last_error": copy.deepcopy(action.last_error)}
-    return Rows(row, contacts, milestones, actions)
+                "draft": _draft_row(action.draft), "last_error": copy.deepcopy(action.last_error),
+                "ready_since": action.draft.written_at if action.draft and action.state is ActionState.READY
+                else (action.fired_at if action.state is ActionState.READY else None)}
+    collaborators = {c.user_id: {**owner, "user_id": c.user_id, "added_at": c.added_at, "added_by": c.added_by}
+                     for c in account.collaborators}
+    return Rows(row, contacts, milestones, actions, collaborators)
 
 
-def account_from(row: Row, contacts: list[Row], milestones: list[Row], actions: list[Row]) -> Account:
+def list_columns(account: Account) -> Row:
+    """What account lists filter and sort on, derived from the aggregate (kept current on every save)."""
+    current = account.current_milestone()
+    words = [account.company_name, *(f"{c.name} {c.email}" for c in account.contacts)]
+    return {"current_milestone_id": current.id if current else None,
+            "current_milestone_name": current.name if current else None,
+            "next_action_at": account.next_action_at(), "search_text": " ".join(words).casefold()}
+
+
+def account_from(row: Row, contacts: list[Row], milestones: list[Row], actions: list[Row],
+                 collaborators: list[Row]) -> Account:
     plan = [Milestone(**{c: m[c] for c in MILESTONE_COLUMNS}, state=MilestoneState(m["state"]),
                       blocked_from=MilestoneState(m["blocked_from"]) if m["blocked_from"] else None)
             for m in milestones]
@@ -224,7 +256,8 @@ def account_from(row: Row, contacts: list[Row], milestones: list[Row], actions: 
             state=ActionState(a["state"]), draft=_draft(a["draft"]), last_error=a["last_error"]))
     return Account(**{c: row[c] for c in ACCOUNT_COLUMNS}, custom_fields=row["custom_fields"],
                    status=AccountStatus(row["status"]), version=row["version"],
-                   contacts=[Contact(**{c: r[c] for c in CONTACT_COLUMNS}) for r in contacts], milestones=plan)
+                   contacts=[Contact(**{c: r[c] for c in CONTACT_COLUMNS}) for r in contacts], milestones=plan,
+                   collaborators=[Collaborator(r["user_id"], r["added_at"], r["added_by"]) for r in collaborators])
 
 
 def _draft_row(draft: Draft | None) -> Row | None:

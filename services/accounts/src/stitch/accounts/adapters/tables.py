@@ -8,7 +8,7 @@ sends without a stated limit (industry, website, CRM ids) is ``Text``: a long va
 schema's to refuse, never a database error.
 """
 
-from sqlalchemy import JSON, Boolean, Column, Date, Index, Integer, MetaData, Numeric, String, Table, Text, text
+from sqlalchemy import JSON, Boolean, Column, Date, Index, Integer, MetaData, Numeric, String, Table, Text, func, text
 from sqlalchemy.dialects.postgresql import JSONB
 
 from stitch.common.db import messaging_tables
@@ -53,6 +53,7 @@ accounts = Table(
     Column("company_size", Text, nullable=False),
     Column("website", Text, nullable=False),
     Column("notes", Text, nullable=False),
+    Column("crm_notes", Text, nullable=False, server_default=text("''")),
     Column("custom_fields", Document, nullable=False),
     Column("crm_source", Text),
     Column("external_id", Text),
@@ -69,11 +70,69 @@ accounts = Table(
     Column("created_at", UtcDateTime, nullable=False),
     Column("updated_at", UtcDateTime),
     Column("version", Integer, nullable=False),
+    # What lists filter and sort on, derived from the aggregate on every save (account_repository).
+    Column("current_milestone_id", String(36)),
+    Column("current_milestone_name", String(200)),
+    Column("next_action_at", UtcDateTime),
+    Column("search_text", Text, nullable=False, server_default=text("''")),  # company and contacts, lower case
     Index("uq_accounts_deal", "org_id", "crm_source", "external_id", unique=True,
           sqlite_where=text(ONE_ACCOUNT_PER_DEAL), postgresql_where=text(ONE_ACCOUNT_PER_DEAL)),
     Index("ix_accounts_org_status", "org_id", "status"),
     Index("ix_accounts_org_csm", "org_id", "primary_csm_id"),
     Index("ix_accounts_org_created", "org_id", "created_at"),
+    Index("ix_accounts_org_next_action", "org_id", "next_action_at"),
+    Index("ix_accounts_org_arr", "org_id", "arr"),
+    Index("ix_accounts_org_close_date", "org_id", "close_date"),
+    Index("ix_accounts_org_updated", "org_id", "updated_at"),
+)
+# Case-insensitive sorts and filters (expression indexes work on PostgreSQL and SQLite alike).
+Index("ix_accounts_org_name", accounts.c.org_id, func.lower(accounts.c.company_name))
+Index("ix_accounts_org_milestone", accounts.c.org_id, func.lower(accounts.c.current_milestone_name))
+
+# Teammates who may view, work the actions of and add notes to an account (part of the aggregate).
+account_collaborators = Table(
+    "account_collaborators",
+    metadata,
+    Column("account_id", String(36), primary_key=True),
+    Column("user_id", String(64), primary_key=True),
+    Column("org_id", String(36), nullable=False),
+    Column("added_at", UtcDateTime, nullable=False),
+    Column("added_by", String(64)),
+    Index("ix_account_collaborators_org_user", "org_id", "user_id"),
+)
+
+# Internal notes on an account: staff only, never in an event or a portal answer.
+account_notes = Table(
+    "account_notes",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("org_id", String(36), nullable=False),
+    Column("account_id", String(36), nullable=False),
+    Column("body", Text, nullable=False),
+    Column("author_id", String(64)),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("updated_at", UtcDateTime),
+    Column("updated_by", String(64)),
+    Index("ix_account_notes_org_account", "org_id", "account_id", "created_at"),
+)
+
+# Named groups of CSMs that new accounts are assigned from, by a rule (application/pools.py).
+csm_pools = Table(
+    "csm_pools",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("org_id", String(36), nullable=False),
+    Column("name", String(100), nullable=False),
+    Column("name_key", String(100), nullable=False),  # the name case-folded: unique per org
+    Column("description", Text, nullable=False, server_default=text("''")),
+    Column("rule", String(32), nullable=False),  # round_robin | fewest_active
+    Column("capacity", Integer),  # at most this many active accounts per member; None: no cap
+    Column("members", Document, nullable=False),  # staff user ids, in round-robin order
+    Column("next_index", Integer, nullable=False, server_default=text("0")),  # round robin: whose turn
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("updated_at", UtcDateTime),
+    Column("version", Integer, nullable=False),
+    Index("uq_csm_pools_org_name", "org_id", "name_key", unique=True),
 )
 
 account_contacts = Table(
@@ -148,8 +207,9 @@ account_actions = Table(
     Column("executed_at", UtcDateTime),
     Column("completed_at", UtcDateTime),
     Column("auto_sent", Boolean, nullable=False),
+    Column("ready_since", UtcDateTime),  # when its draft became ready: the review queue's order
     Index("ix_account_actions_org_account", "org_id", "account_id"),
-    Index("ix_account_actions_org_state", "org_id", "state"),
+    Index("ix_account_actions_org_state", "org_id", "state", "ready_since"),
 )
 
 account_history = Table(

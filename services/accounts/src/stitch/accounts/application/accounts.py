@@ -5,10 +5,11 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
-from stitch.accounts.application.common import Deps, call, finish, on_account
+from stitch.accounts.application.common import Actor, Deps, actor_id, call, finish, on_account
 from stitch.accounts.application.ports import DealTaken, UnitOfWork
 from stitch.accounts.domain.account import Account
 from stitch.accounts.domain.errors import InvalidInput, RuleBroken, Violation
+from stitch.accounts.domain.ownership import Access
 from stitch.accounts.domain.plan import RevisionSnapshot
 from stitch.accounts.domain.states import AccountStatus
 
@@ -25,9 +26,10 @@ class NewAccount:
     trust_csm: bool = False  # the workflows service chose the CSM from its own read model
 
 
-def create_account(deps: Deps, org_id: str, actor: str | None, new: NewAccount, *,
+def create_account(deps: Deps, org_id: str, actor: Actor, new: NewAccount, *,
                    request_id: str | None = None, uow: UnitOfWork | None = None) -> tuple[Account, bool]:
     """The account, and whether it was created (False: the deal already had one)."""
+    actor = actor_id(actor)  # anyone who works accounts may create one (and name its owner)
     if uow is not None:
         return _create(deps, uow, org_id, actor, new, request_id)
     try:
@@ -90,15 +92,21 @@ def revision_for(uow: UnitOfWork, org_id: str, template_id: str, revision_id: st
     return revision
 
 
-def check_csm(uow: UnitOfWork, org_id: str, csm_id: str) -> None:
-    user = uow.staff.get(org_id, csm_id)
+def check_csm(uow: UnitOfWork, org_id: str, csm_id: str, field: str = "csm_id") -> None:
+    check_staff(uow, org_id, csm_id, field, owning=True)
+
+
+def check_staff(uow: UnitOfWork, org_id: str, user_id: str, field: str, *, owning: bool = False) -> None:
+    """An active CSM or admin of the organization: the people who own and work accounts."""
+    user = uow.staff.get(org_id, user_id)
     if user is None or not user.active:
-        raise InvalidInput(("csm_id", "must be an active staff user of this organization"))
+        raise InvalidInput((field, "must be an active staff user of this organization"))
     if user.role not in ("admin", "csm"):
-        raise InvalidInput(("csm_id", f"a {user.role} cannot own accounts: choose a CSM or an admin"))
+        doing = "own" if owning else "work on"
+        raise InvalidInput((field, f"a {user.role} cannot {doing} accounts: choose a CSM or an admin"))
 
 
-def change_details(deps: Deps, org_id: str, account_id: str, actor: str, changes: dict[str, Any],
+def change_details(deps: Deps, org_id: str, account_id: str, actor: Actor, changes: dict[str, Any],
                    expected_version: int | None = None) -> Account:
     def change(account: Account, turn) -> list[str]:
         source = changes.get("crm_source", account.crm_source)
@@ -113,46 +121,67 @@ def change_details(deps: Deps, org_id: str, account_id: str, actor: str, changes
     return on_account(deps, org_id, account_id, actor, change, expected_version=expected_version)[1]
 
 
-def set_status(deps: Deps, org_id: str, account_id: str, actor: str, status: str,
+def set_status(deps: Deps, org_id: str, account_id: str, actor: Actor, status: str,
                expected_version: int | None = None) -> Account:
     return on_account(deps, org_id, account_id, actor, call("set_status", status),
                       expected_version=expected_version)[1]
 
 
-def assign_csm(deps: Deps, org_id: str, account_id: str, actor: str | None, csm_id: str, *,
-               expected_version: int | None = None, request_id: str | None = None, check: bool = True) -> Account:
+def assign_csm(deps: Deps, org_id: str, account_id: str, actor: Actor, csm_id: str, *,
+               note: str = "", keep_previous: bool = False, expected_version: int | None = None,
+               request_id: str | None = None, check: bool = True) -> Account:
+    """Assign the owner, or transfer the account to another one (with a note for the history)."""
     def change(account: Account, turn) -> bool:
         if check:
             check_csm(turn.uow, org_id, csm_id)
-        return account.assign_csm(csm_id, turn.now, turn.actor)
+        return account.assign_csm(csm_id, turn.now, turn.actor, note=note, keep_previous=keep_previous)
 
     return on_account(deps, org_id, account_id, actor, change, expected_version=expected_version,
                       request_id=request_id)[1]
 
 
-def archive(deps: Deps, org_id: str, account_id: str, actor: str, reason: str,
+def add_collaborator(deps: Deps, org_id: str, account_id: str, actor: Actor, user_id: str,
+                     expected_version: int | None = None) -> Account:
+    """A teammate who may view, work the actions of and add notes to the account."""
+    def change(account: Account, turn) -> bool:
+        check_staff(turn.uow, org_id, user_id, "user_id")
+        return account.add_collaborator(user_id, turn.now, turn.actor)
+
+    return on_account(deps, org_id, account_id, actor, change, expected_version=expected_version)[1]
+
+
+def remove_collaborator(deps: Deps, org_id: str, account_id: str, actor: Actor, user_id: str,
+                        expected_version: int | None = None) -> Account:
+    """The owner or an admin removes anyone; a collaborator may remove themselves."""
+    leaving = actor_id(actor) == user_id
+    return on_account(deps, org_id, account_id, actor, call("remove_collaborator", user_id),
+                      expected_version=expected_version, needs=Access.COLLABORATE if leaving else Access.OWN)[1]
+
+
+def archive(deps: Deps, org_id: str, account_id: str, actor: Actor, reason: str,
             expected_version: int | None = None) -> Account:
     return on_account(deps, org_id, account_id, actor, call("archive", reason), expected_version=expected_version)[1]
 
 
-def unarchive(deps: Deps, org_id: str, account_id: str, actor: str, reason: str,
+def unarchive(deps: Deps, org_id: str, account_id: str, actor: Actor, reason: str,
               expected_version: int | None = None) -> Account:
     return on_account(deps, org_id, account_id, actor, call("unarchive", reason),
                       expected_version=expected_version)[1]
 
 
-def add_contact(deps: Deps, org_id: str, account_id: str, actor: str, fields: dict[str, Any],
+def add_contact(deps: Deps, org_id: str, account_id: str, actor: Actor, fields: dict[str, Any],
                 expected_version: int | None = None):
     contact_id = deps.new_id()
     return on_account(deps, org_id, account_id, actor, call("add_contact", contact_id, fields),
                       expected_version=expected_version)
 
 
-def change_contact(deps: Deps, org_id: str, account_id: str, actor: str, contact_id: str, changes: dict[str, Any],
+def change_contact(deps: Deps, org_id: str, account_id: str, actor: Actor, contact_id: str, changes: dict[str, Any],
                    expected_version: int | None = None) -> Account:
     return on_account(deps, org_id, account_id, actor, call("change_contact", contact_id, changes),
                       expected_version=expected_version)[1]
 
 
 __all__ = ["NewAccount", "create_account", "change_details", "set_status", "assign_csm", "archive", "unarchive",
-           "add_contact", "change_contact", "check_csm", "revision_for"]
+           "add_contact", "change_contact", "add_collaborator", "remove_collaborator", "check_csm", "check_staff",
+           "revision_for"]

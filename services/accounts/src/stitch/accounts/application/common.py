@@ -12,6 +12,7 @@ from stitch.accounts.application.outgoing import publish_changes
 from stitch.accounts.application.ports import UnitOfWork
 from stitch.accounts.domain.account import Account
 from stitch.accounts.domain.happenings import OrgPolicy, People, new_id
+from stitch.accounts.domain.ownership import Access
 from stitch.common.concurrency import check_version
 
 T = TypeVar("T")
@@ -28,6 +29,30 @@ class Deps:
 
 
 @dataclasses.dataclass(frozen=True)
+class Caller:
+    """A person (or API key) acting through the API: their access to the account is checked.
+
+    Use cases take ``actor`` as a Caller or as a plain id; a plain id (or None) is this service
+    acting for itself (events, the scheduler, workflows commands), which no ownership rule limits.
+    """
+
+    user_id: str
+    sees_all: bool = False  # oversees every account (the manage_accounts capability)
+
+
+Actor = Caller | str | None
+
+
+def actor_id(actor: Actor) -> str | None:
+    return actor.user_id if isinstance(actor, Caller) else actor
+
+
+def require_access(account: Account, actor: Actor, needs: Access) -> None:
+    if isinstance(actor, Caller):
+        account.require_access(needs, actor.user_id, sees_all=actor.sees_all)
+
+
+@dataclasses.dataclass(frozen=True)
 class Turn:
     """One command's moment: when, who, and the org's rules and people as they stand now."""
 
@@ -38,29 +63,31 @@ class Turn:
     uow: UnitOfWork  # for reads a change needs (revisions, staff); the account is already loaded
 
 
-def on_account(deps: Deps, org_id: str, account_id: str, actor: str | None, change: Callable[[Account, Turn], T],
+def on_account(deps: Deps, org_id: str, account_id: str, actor: Actor, change: Callable[[Account, Turn], T],
                *, expected_version: int | None = None, request_id: str | None = None,
-               uow: UnitOfWork | None = None) -> tuple[T, Account]:
+               uow: UnitOfWork | None = None, needs: Access = Access.OWN) -> tuple[T, Account]:
     """Run ``change`` on the locked account and commit it with its history and events.
 
+    A :class:`Caller` needs ``needs`` on the account (its owner, a collaborator, an admin).
     Given ``uow`` (the consumer's, whose inbox row commits with the change), it runs inside that
     transaction and leaves the commit to its owner.
     """
     if uow is not None:
-        return _run(deps, uow, org_id, account_id, actor, change, expected_version, request_id)
+        return _run(deps, uow, org_id, account_id, actor, change, expected_version, request_id, needs)
     with deps.uow() as own:
         own.set_org(org_id)
-        result = _run(deps, own, org_id, account_id, actor, change, expected_version, request_id)
+        result = _run(deps, own, org_id, account_id, actor, change, expected_version, request_id, needs)
         own.commit()
         return result
 
 
-def _run(deps: Deps, uow: UnitOfWork, org_id: str, account_id: str, actor: str | None,
+def _run(deps: Deps, uow: UnitOfWork, org_id: str, account_id: str, actor: Actor,
          change: Callable[[Account, Turn], T], expected_version: int | None,
-         request_id: str | None) -> tuple[T, Account]:
+         request_id: str | None, needs: Access) -> tuple[T, Account]:
     account = uow.accounts.get(org_id, account_id, for_update=True)
+    require_access(account, actor, needs)
     check_version(account.version, expected_version)
-    result = change(account, turn_for(account, uow, deps.clock(), actor))
+    result = change(account, turn_for(account, uow, deps.clock(), actor_id(actor)))
     finish(uow, deps, account, request_id=request_id)
     return result, account
 

@@ -69,7 +69,9 @@ def people_of(account: Account, uow: UnitOfWork) -> People:
     if account.ae_email:
         known = uow.staff.by_email(account.org_id, account.ae_email)
         ae = Person(known.name, known.email) if known else Person("", account.ae_email)
-    return People(csm=Person(csm.name, csm.email) if csm else None, ae=ae)
+    collaborators = (uow.staff.get(account.org_id, c.user_id) for c in account.collaborators)
+    return People(csm=Person(csm.name, csm.email) if csm else None, ae=ae,
+                  collaborators=tuple(Person(c.name, c.email) for c in collaborators if c and c.active))
 
 
 def policy_of(org_id: str, uow: UnitOfWork) -> OrgPolicy:

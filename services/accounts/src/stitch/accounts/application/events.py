@@ -7,6 +7,7 @@ ACCOUNT_ARCHIVED = "accounts.account_archived.v1"
 ACCOUNT_UNARCHIVED = "accounts.account_unarchived.v1"
 TEMPLATE_APPLIED = "accounts.template_applied.v1"
 CSM_ASSIGNED = "accounts.csm_assigned.v1"
+COLLABORATORS_CHANGED = "accounts.collaborators_changed.v1"
 CONTACT_ADDED = "accounts.contact_added.v1"
 CONTACT_CHANGED = "accounts.contact_changed.v1"
 MILESTONE_EVENTS = {kind: f"accounts.{kind}.v1" for kind in (

@@ -67,7 +67,14 @@ def _events_for(h: Happened, account: Account, values: dict[str, str],
             return [(events.CSM_ASSIGNED, {
                 "account_id": account.id, "csm_id": h.detail["csm_id"],
                 "previous_csm_id": h.detail["previous_csm_id"], "assigned_at": _iso(h.at),
-                **({"assigned_by": h.actor} if h.actor else {}), **echo})]
+                **({"assigned_by": h.actor} if h.actor else {}), **echo,
+                **({"pool_id": h.detail["pool_id"]} if h.detail.get("pool_id") else {})})]  # the note stays internal
+        case "collaborator_added" | "collaborator_removed":
+            return [(events.COLLABORATORS_CHANGED, {
+                "account_id": account.id, "user_id": h.detail["user_id"],
+                "change": "added" if h.kind == "collaborator_added" else "removed",
+                "collaborator_ids": [c.user_id for c in account.collaborators], "changed_at": _iso(h.at),
+                **({"changed_by": h.actor} if h.actor else {})})]
         case "contact_added" | "contact_changed":
             contact = account.contact(h.detail["contact_id"])
             event_type = events.CONTACT_ADDED if h.kind == "contact_added" else events.CONTACT_CHANGED

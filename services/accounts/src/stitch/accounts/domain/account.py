@@ -18,17 +18,20 @@ from stitch.accounts.domain.errors import InvalidInput, NotFound, RuleBroken, Vi
 from stitch.accounts.domain.happenings import Happened
 from stitch.accounts.domain.happenings import new_id as default_new_id
 from stitch.accounts.domain.milestones import MilestoneRules
+from stitch.accounts.domain.ownership import Collaborator, OwnershipRules
 from stitch.accounts.domain.plan import Action, Milestone, RevisionSnapshot, plan_from_revision
-from stitch.accounts.domain.states import SENT_STATES, AccountStatus, MilestoneState
+from stitch.accounts.domain.states import SENT_STATES, AccountStatus, ActionState, MilestoneState
 
 DETAIL_FIELDS = ("company_name", "arr", "close_date", "industry", "company_size", "website", "notes",
-                 "custom_fields", "crm_source", "external_id", "ae_email")
+                 "crm_notes", "custom_fields", "crm_source", "external_id", "ae_email")
+# Staff-only details: never in an event, a portal answer or a draft request (a contract test checks).
+INTERNAL_FIELDS = ("notes", "crm_notes", "arr", "custom_fields", "ae_email")
 # Statuses a person may set; completed follows the last milestone, pending_handoff the handoff.
 SETTABLE_STATUSES = frozenset({AccountStatus.ACTIVE, AccountStatus.AT_RISK, AccountStatus.CHURNED})
 
 
 @dataclasses.dataclass
-class Account(ContactRules, MilestoneRules, ActionRules):
+class Account(ContactRules, MilestoneRules, ActionRules, OwnershipRules):
     id: str
     org_id: str
     company_name: str
@@ -39,12 +42,14 @@ class Account(ContactRules, MilestoneRules, ActionRules):
     company_size: str = ""
     website: str = ""
     notes: str = ""  # internal: never in an event or a portal answer
+    crm_notes: str = ""  # raw notes from the CRM or the deal, as given (internal too)
     custom_fields: dict[str, Any] = dataclasses.field(default_factory=dict)
     crm_source: str | None = None
     external_id: str | None = None
     ae_email: str | None = None
     duplicate_of: str | None = None  # set when a person asked for a second account for one deal
     primary_csm_id: str | None = None
+    collaborators: list[Collaborator] = dataclasses.field(default_factory=list)
     status: AccountStatus = AccountStatus.ACTIVE
     archived: bool = False
     archived_reason: str = ""
@@ -98,14 +103,6 @@ class Account(ContactRules, MilestoneRules, ActionRules):
         if status is not self.status:
             previous, self.status = self.status, status
             self.record("status_changed", now, actor, detail={"from": previous.value, "to": status.value})
-
-    def assign_csm(self, csm_id: str, now: datetime, actor: str | None) -> bool:
-        self._writable()
-        if csm_id == self.primary_csm_id:
-            return False
-        previous, self.primary_csm_id = self.primary_csm_id, csm_id
-        self.record("csm_assigned", now, actor, detail={"csm_id": csm_id, "previous_csm_id": previous})
-        return True
 
     def archive(self, reason: str, now: datetime, actor: str | None) -> None:
         if self.archived:
@@ -167,6 +164,23 @@ class Account(ContactRules, MilestoneRules, ActionRules):
     def actions(self) -> list[Action]:
         return [action for milestone in self.milestones for action in milestone.actions]
 
+    def current_milestone(self) -> Milestone | None:
+        """The phase the account is in: the first one under way (or blocked), else the next to start."""
+        for wanted in ({MilestoneState.IN_PROGRESS, MilestoneState.BLOCKED}, {MilestoneState.PENDING}):
+            for milestone in self.milestones:
+                if milestone.state in wanted:
+                    return milestone
+        return None
+
+    def next_action_at(self) -> datetime | None:
+        """When the account next needs its CSM: the earliest scheduled action's time, or since when a
+        draft has been waiting (a draft being written or ready counts from when its action fired)."""
+        times = [action.due_at for action in self.actions() if action.state is ActionState.PENDING and action.due_at]
+        times += [action.fired_at or action.due_at for action in self.actions()
+                  if action.state in (ActionState.REVIEW_PENDING, ActionState.READY)]
+        times = [time for time in times if time is not None]
+        return min(times) if times else None
+
     def record(self, kind: str, at: datetime, actor: str | None, *, milestone_id: str | None = None,
                action_id: str | None = None, detail: dict[str, Any] | None = None) -> Happened:
         happened = Happened(kind, at, actor, milestone_id, action_id, detail or {})
@@ -185,7 +199,7 @@ class Account(ContactRules, MilestoneRules, ActionRules):
 
 # The longest text each detail may hold (the HTTP schema holds clients to the same limits).
 TEXT_LIMITS = {"company_name": 200, "industry": 200, "company_size": 100, "website": 2000, "notes": 20_000,
-               "crm_source": 64, "external_id": 200, "ae_email": 320}
+               "crm_notes": 50_000, "crm_source": 64, "external_id": 200, "ae_email": 320}
 NULLABLE = frozenset({"crm_source", "external_id", "ae_email"})
 ARR_MAX = Decimal("1e12")
 

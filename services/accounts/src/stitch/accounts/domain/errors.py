@@ -36,5 +36,17 @@ class RuleBroken(Exception):
         super().__init__(f"{rule}: {message}")
 
 
+class NotAllowed(Exception):
+    """The caller may read the account but not do this to it (403): it is someone else's account.
+
+    Distinct from the permission table (role → capability, checked before a use case runs): this
+    rule depends on the account, its owner and its collaborators (domain/ownership.py).
+    """
+
+    def __init__(self, rule: str, message: str) -> None:
+        self.rule, self.message = rule, message
+        super().__init__(f"{rule}: {message}")
+
+
 class NotFound(LookupError):
     """No such account, contact, milestone, action or revision in this organization."""

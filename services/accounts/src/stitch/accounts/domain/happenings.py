@@ -20,6 +20,7 @@ KINDS = frozenset({
     "draft_requested", "draft_written", "draft_edited", "action_ready", "action_approved",
     "delivery_requested", "action_executed", "delivery_failed", "action_completed", "action_skipped",
     "customer_submitted", "viewed_as_customer", "auto_send_held",
+    "collaborator_added", "collaborator_removed", "note_added", "note_edited", "note_deleted",
 })
 
 

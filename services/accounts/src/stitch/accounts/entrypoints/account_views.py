@@ -10,7 +10,7 @@ from flask_smorest import Blueprint
 from stitch.accounts.application.accounts import NewAccount
 from stitch.accounts.domain.account import DETAIL_FIELDS
 from stitch.accounts.entrypoints import schemas as s
-from stitch.accounts.entrypoints.common_views import actor, command, expected_version, org_id, shown
+from stitch.accounts.entrypoints.common_views import caller, command, expected_version, org_id, shown
 from stitch.common.http.auth import requires_auth
 from stitch.common.permissions import Capability
 from stitch.common.runtime import ServiceRuntime
@@ -33,7 +33,7 @@ def accounts_blueprint(runtime: ServiceRuntime, prefix: str) -> Blueprint:
         f"{EXISTING}: true (send allow_duplicate: true for a second one)"))
     def create(body):
         """Create an account, its contacts and (given template_id) its plan."""
-        org, who = actor()
+        org, who = caller()
         new = NewAccount(details={key: body[key] for key in DETAIL_FIELDS if key in body},
                          contacts=tuple(body["contacts"]), template_id=body.get("template_id"),
                          revision_id=body.get("revision_id"), csm_id=body.get("csm_id"),
@@ -70,8 +70,28 @@ def accounts_blueprint(runtime: ServiceRuntime, prefix: str) -> Blueprint:
     @blueprint.arguments(s.CsmIn)
     @blueprint.response(200, s.AccountOut)
     def assign_csm(body, account_id):
-        """Make an active CSM or admin of the organization the account's owner."""
-        return command(use["assign_csm"], account_id, body["csm_id"])
+        """Make an active CSM or admin of the organization the account's owner, or transfer it.
+
+        The owner, an admin, or anyone while the account has no owner may do it. A note says why
+        (internal history only); the new owner stops being a collaborator."""
+        return command(use["assign_csm"], account_id, body["csm_id"], note=body["note"],
+                       keep_previous=body["keep_previous_as_collaborator"])
+
+    @blueprint.route("/<account_id>/collaborators", methods=["POST"])
+    @work
+    @blueprint.arguments(s.CollaboratorIn)
+    @blueprint.response(200, s.AccountOut)
+    def add_collaborator(body, account_id):
+        """A teammate who may view the account, work its actions and add notes (the owner or an admin
+        adds them). Adding someone already there changes nothing."""
+        return command(use["add_collaborator"], account_id, body["user_id"])
+
+    @blueprint.route("/<account_id>/collaborators/<user_id>", methods=["DELETE"])
+    @work
+    @blueprint.response(200, s.AccountOut)
+    def remove_collaborator(account_id, user_id):
+        """The owner or an admin removes a collaborator; a collaborator may leave on their own."""
+        return command(use["remove_collaborator"], account_id, user_id)
 
     @blueprint.route("/<account_id>/archive", methods=["POST"])
     @work
@@ -93,7 +113,7 @@ def accounts_blueprint(runtime: ServiceRuntime, prefix: str) -> Blueprint:
     @blueprint.arguments(s.ContactIn)
     @blueprint.response(201, s.AccountOut, description="the account; Location names the new contact")
     def add_contact(body, account_id):
-        org, who = actor()
+        org, who = caller()
         contact, account = use["add_contact"](org, account_id, who, body, expected_version=expected_version())
         return shown(account, 201, {"Location": f"{prefix}/accounts/{account.id}/contacts/{contact.id}"})
 

@@ -8,7 +8,7 @@ from flask_smorest import Blueprint
 from sqlalchemy.exc import IntegrityError
 
 from stitch.accounts.bootstrap import bootstrap
-from stitch.accounts.domain.errors import InvalidInput, NotFound, RuleBroken
+from stitch.accounts.domain.errors import InvalidInput, NotAllowed, NotFound, RuleBroken
 from stitch.accounts.entrypoints.account_views import accounts_blueprint
 from stitch.accounts.entrypoints.action_views import actions_blueprint
 from stitch.accounts.entrypoints.history_views import history_blueprint
@@ -45,6 +45,7 @@ def _register_error_handlers(app: Flask) -> None:
     app.register_error_handler(InvalidInput, lambda e: invalid_fields_response(e.violations))
     app.register_error_handler(RuleBroken, rule_broken_response)
     app.register_error_handler(NotFound, lambda e: problem_response(404, "Not Found", str(e)))
+    app.register_error_handler(NotAllowed, lambda e: Problem(403, "Forbidden", e.message, rule=e.rule).as_response())
     app.register_error_handler(StaleVersion, stale_version_response)
     app.register_error_handler(IntegrityError, integrity_error_response)
 

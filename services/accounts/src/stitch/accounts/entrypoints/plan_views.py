@@ -8,7 +8,7 @@ from __future__ import annotations
 from flask_smorest import Blueprint
 
 from stitch.accounts.entrypoints import schemas as s
-from stitch.accounts.entrypoints.common_views import actor, command, expected_version, shown
+from stitch.accounts.entrypoints.common_views import caller, command, expected_version, shown
 from stitch.common.http.auth import requires_auth
 from stitch.common.permissions import Capability
 from stitch.common.runtime import ServiceRuntime
@@ -63,7 +63,7 @@ def plan_blueprint(runtime: ServiceRuntime, prefix: str) -> Blueprint:
     @blueprint.response(201, s.AccountOut, description="the account; Location names the new action")
     def add_action(body, account_id, milestone_id):
         """Add an action to this account only; on a started milestone a start-triggered one is armed at once."""
-        org, who = actor()
+        org, who = caller()
         action_id, account = use["add_action"](org, account_id, who, milestone_id, body,
                                                expected_version=expected_version())
         return shown(account, 201, {"Location": f"{prefix}/accounts/{account.id}/actions/{action_id}"})

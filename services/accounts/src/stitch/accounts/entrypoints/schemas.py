@@ -64,6 +64,7 @@ class DetailsIn(Strict):
     company_size = _text(100)
     website = _text(2000)
     notes = _text(20_000, metadata={"description": "internal: never shown to the customer or sent in events"})
+    crm_notes = _text(50_000, metadata={"description": "raw notes from the CRM or the deal, as given (internal too)"})
     custom_fields = fields.Dict(keys=fields.String(validate=validate.Length(min=1, max=100)))
     crm_source = fields.String(allow_none=True, validate=validate.Length(min=1, max=64),
                                metadata={"description": "e.g. hubspot; goes with external_id"})
@@ -86,7 +87,13 @@ class ContactIn(ContactChangeIn):
 
 
 class AccountIn(DetailsIn):
+    """Manual creation asks for what the CSM guide does: company name, ARR, close date and a primary
+    contact's name and email; everything else is optional."""
+
     company_name = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    arr = fields.Decimal(required=True, places=2, validate=validate.Range(min=0, max=ARR_MAX),
+                         metadata={"description": "annual recurring revenue, ≥ 0 (a number or a decimal string)"})
+    close_date = fields.Date(required=True, metadata={"description": "when the deal closed"})
     contacts = fields.List(fields.Nested(ContactIn), required=True, validate=validate.Length(min=1, max=50),
                            metadata={"description": "at least one; the one marked is_primary (else the first) "
                                                     "is the primary contact"})
@@ -117,6 +124,14 @@ class StatusIn(Strict):
 
 class CsmIn(Strict):
     csm_id = _id(required=True)
+    note = _text(2000, load_default="", metadata={
+        "description": "why, for a transfer: kept in the account's internal history, never sent to the customer"})
+    keep_previous_as_collaborator = Flag(load_default=False, metadata={
+        "description": "the previous owner stays on the account as a collaborator"})
+
+
+class CollaboratorIn(Strict):
+    user_id = _id(required=True, metadata={"description": "an active CSM or admin of the organization"})
 
 
 class ReasonIn(Strict):
@@ -298,6 +313,12 @@ class ContactOut(Schema):
     created_at = fields.DateTime(allow_none=True)
 
 
+class CollaboratorOut(Schema):
+    user_id = fields.String()
+    added_at = fields.DateTime()
+    added_by = fields.String(allow_none=True)
+
+
 class AccountOut(Schema):
     """The staff view: everything, internal notes included (the portal has its own schemas)."""
 
@@ -309,6 +330,7 @@ class AccountOut(Schema):
     company_size = fields.String()
     website = fields.String()
     notes = fields.String()
+    crm_notes = fields.String()
     custom_fields = fields.Dict()
     crm_source = fields.String(allow_none=True)
     external_id = fields.String(allow_none=True)
@@ -318,6 +340,12 @@ class AccountOut(Schema):
     archived = fields.Boolean()
     archived_reason = fields.String()
     primary_csm_id = fields.String(allow_none=True)
+    collaborators = fields.List(fields.Nested(CollaboratorOut), metadata={
+        "description": "teammates who may view the account, work its actions and add notes"})
+    current_milestone_id = fields.String(allow_none=True, metadata={"description": "the phase it is in"})
+    current_milestone_name = fields.String(allow_none=True)
+    next_action_at = fields.DateTime(allow_none=True, metadata={
+        "description": "the earliest scheduled action, or since when a draft has waited for review"})
     template_id = fields.String(allow_none=True)
     revision_id = fields.String(allow_none=True)
     revision_number = fields.Integer(allow_none=True)
@@ -340,7 +368,11 @@ class AccountOut(Schema):
             return SimpleNamespace(**{**vars(milestone), "actions": actions}, overdue=milestone.is_overdue(now),
                                    operations=milestone_operations(milestone, account.archived))
 
-        return SimpleNamespace(**{**vars(account), "milestones": [milestone_view(m) for m in account.milestones]})
+        current = account.current_milestone()
+        return SimpleNamespace(**{**vars(account), "milestones": [milestone_view(m) for m in account.milestones]},
+                               current_milestone_id=current.id if current else None,
+                               current_milestone_name=current.name if current else None,
+                               next_action_at=account.next_action_at())
 
 
 class HistoryEntryOut(Schema):
