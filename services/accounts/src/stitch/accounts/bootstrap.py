@@ -12,7 +12,18 @@ from stitch.accounts import config
 from stitch.accounts.adapters.offline_drafter import OfflineDrafter
 from stitch.accounts.adapters.tables import metadata
 from stitch.accounts.adapters.unit_of_work import AccountsUnitOfWork
-from stitch.accounts.application import accounts, catalog, engine_settings, plan, reactions, scheduler
+from stitch.accounts.application import (
+    accounts,
+    catalog,
+    engine_settings,
+    listing,
+    notes,
+    plan,
+    pools,
+    reactions,
+    scheduler,
+    workqueue,
+)
 from stitch.accounts.application.common import Deps, read_account, read_history
 from stitch.accounts.application.ports import Drafter
 from stitch.common.jobs import Periodic
@@ -72,4 +83,6 @@ def _use_cases(deps: Deps, run_due: Callable[..., int]) -> dict[str, Callable[..
     }.items()}
     bound["list_catalog"] = lambda org_id, limit, after: catalog.list_catalog(org_id, limit, after, deps.uow())
     bound["run_due_jobs"] = run_due
+    for part in (listing, pools, notes, workqueue):  # the CSM workspace (issue 7)
+        bound |= part.use_cases(deps)
     return bound

@@ -173,6 +173,11 @@ class UnitOfWork(Protocol):
     settings: SettingsStore
     due_jobs: DueJobs
     requests: HandledRequests
+    # the CSM workspace (issue 7): read-side queries and small stores beside the aggregate
+    listing: Any  # AccountListing (application/listing.py)
+    pools: Any  # PoolRepository (application/pools.py)
+    notes: Any  # NoteRepository (application/notes.py)
+    work: Any  # WorkQueries (application/workqueue.py)
 
     def __enter__(self) -> Self: ...
     def __exit__(self, *exc: Any) -> None: ...

@@ -12,9 +12,14 @@ from stitch.accounts.domain.errors import InvalidInput, NotAllowed, NotFound, Ru
 from stitch.accounts.entrypoints.account_views import accounts_blueprint
 from stitch.accounts.entrypoints.action_views import actions_blueprint
 from stitch.accounts.entrypoints.history_views import history_blueprint
+from stitch.accounts.entrypoints.list_views import list_blueprint
+from stitch.accounts.entrypoints.note_views import notes_blueprint
 from stitch.accounts.entrypoints.plan_views import plan_blueprint
+from stitch.accounts.entrypoints.pool_views import pools_blueprint
+from stitch.accounts.entrypoints.queue_views import queue_blueprint
 from stitch.accounts.entrypoints.schemas import CatalogPage
 from stitch.accounts.entrypoints.settings_views import settings_blueprint
+from stitch.accounts.entrypoints.workspace_views import workspace_blueprint
 from stitch.common.concurrency import StaleVersion
 from stitch.common.http.app import create_base_app
 from stitch.common.http.auth import current_principal, requires_auth
@@ -34,9 +39,12 @@ def create_app(runtime: ServiceRuntime | None = None) -> Flask:
     app, api = create_base_app("accounts", title="Stitch accounts", api_prefix=PREFIX,
                                checks=runtime.readiness_checks(), verifier=runtime.verifier)
     _register_error_handlers(app)
-    for blueprint in (_catalog_blueprint(runtime), accounts_blueprint(runtime, PREFIX), plan_blueprint(runtime, PREFIX),
+    for blueprint in (_catalog_blueprint(runtime), list_blueprint(runtime, PREFIX),  # list before /accounts/<id>
+                      accounts_blueprint(runtime, PREFIX), plan_blueprint(runtime, PREFIX),
                       actions_blueprint(runtime, PREFIX), history_blueprint(runtime, PREFIX),
-                      settings_blueprint(runtime, PREFIX)):
+                      settings_blueprint(runtime, PREFIX), pools_blueprint(runtime, PREFIX),
+                      notes_blueprint(runtime, PREFIX), queue_blueprint(runtime, PREFIX),
+                      workspace_blueprint(runtime, PREFIX)):
         api.register_blueprint(blueprint)
     return app
 
