@@ -161,7 +161,8 @@ class Suite:
     # likewise "account_milestone", "account_action" and "account_contact" the account seeded last.
     SEED_KINDS = ("user", "api_key", "domain", "template", "milestone", "action", "published_template",
                   "archived_template", "handoff_form", "archived_handoff_form", "first_number", "invitation",
-                  "account", "account_milestone", "account_action", "account_contact", *ACCOUNT_STATES[1:])
+                  "account", "account_milestone", "account_action", "account_contact", "account_collaborator",
+                  *ACCOUNT_STATES[1:])
     password = PASSWORD  # every seeded staff user's
 
     def __init__(self, root: Path) -> None:
@@ -297,6 +298,10 @@ class Suite:
             value = self._last_account[org.key]["milestones"][0]["actions"][-1]["id"]
         elif kind == "account_contact":
             value = self._last_account[org.key]["contacts"][0]["id"]
+        elif kind == "account_collaborator":  # the org's CSM, added to the account seeded last
+            value = org.users["csm"].id
+            self._accounts_api(org, "POST", f"/accounts/{self._last_account[org.key]['id']}/collaborators",
+                               {"user_id": value})
         elif kind in ("handoff_form", "archived_handoff_form"):
             value = self._seed_handoff_form(org, unique, archived=kind == "archived_handoff_form")
         else:
@@ -458,11 +463,12 @@ class Suite:
         return created["key"]
 
     def _contact_token(self, org: Org) -> str:
+        return self.contact_token_for(org, str(uuid.uuid4()), str(uuid.uuid4()), f"contact@{org.email_domain}")
+
+    def contact_token_for(self, org: Org, account_id: str, contact_id: str, email: str) -> str:
         """A portal contact of the org, invited the way the portal does it (the event the gateway
-        consumes), and the token the gateway issues it."""
-        contact_id = str(uuid.uuid4())
-        data = {"account_id": str(uuid.uuid4()), "contact_id": contact_id, "email": f"contact@{org.email_domain}",
-                "name": f"Contact {org.tag}"}
+        consumes), and the token the gateway issues it (audience stitch-portal, bound to the account)."""
+        data = {"account_id": account_id, "contact_id": contact_id, "email": email, "name": f"Contact {org.tag}"}
         invited = new_event("portal", CONTACT_INVITED, data, org.id)
         apply_event(self.gateway_runtime, invited)
         with self.gateway_runtime.uow() as uow:
