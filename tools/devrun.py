@@ -139,33 +139,52 @@ def _seed(gateway: str, login: dict) -> str:
     return token
 
 
+# Demo customers (company, ARR, template, contact, whether their first milestone is under way):
+# enough for the accounts list, its filters and the review queue to show something.
+DEMO_ACCOUNTS = (
+    ("Acme Corp", 48000, "Standard SaaS Onboarding", ("Jordan Lee", "jordan@acme.test", "Head of Operations"), True),
+    ("Globex", 240000, "Enterprise Implementation", ("Hank Scorpio", "hank@globex.test", "CEO"), True),
+    ("Initech", 12000, "Quick Start", ("Bill Lumbergh", "bill@initech.test", "VP Operations"), False),
+    ("Umbrella Health", 96000, "Standard SaaS Onboarding", ("Alice Abernathy", "alice@umbrella.test", "IT lead"),
+     True),
+)
+
+
 def _seed_account(gateway: str, token: str, wait: float = 60) -> str | None:
-    """A demo customer on the standard template, its first milestone started (once: the same CRM
-    deal returns the same account). Accounts learns templates and users from events, so retry
-    until it knows them."""
+    """The demo customers, the first milestone of most of them started (once: the same CRM deal
+    returns the same account). Accounts learns templates and users from events, so retry until it
+    knows them. Returns the first (Acme Corp), which the README walks through."""
     me = _call("GET", f"{gateway}/api/gateway/me", token)
-    name = "Standard SaaS Onboarding"
-    found = _call("GET", f"{gateway}/api/templates/templates?{urllib.parse.urlencode({'q': name})}", token)["items"]
-    if not found:
-        return None
-    body = {"company_name": "Acme Corp", "arr": 48000, "industry": "Software", "website": "https://acme.test",
-            "contacts": [{"name": "Jordan Lee", "email": "jordan@acme.test", "title": "Head of Operations"}],
-            "template_id": found[0]["id"], "csm_id": me["id"], "crm_source": "demo", "external_id": "acme"}
-    deadline = time.monotonic() + wait
+    templates = {item["name"]: item["id"] for item in
+                 _call("GET", f"{gateway}/api/templates/templates?limit=50", token)["items"]}
+    first_id = None
+    for company, arr, template, (name, email, title), start in DEMO_ACCOUNTS:
+        if template not in templates:
+            continue
+        body = {"company_name": company, "arr": arr, "close_date": time.strftime("%Y-%m-%d"),
+                "industry": "Software", "website": f"https://{email.split('@')[1]}",
+                "contacts": [{"name": name, "email": email, "title": title}], "template_id": templates[template],
+                "csm_id": me["id"], "crm_source": "demo", "external_id": company.split()[0].lower()}
+        account = _create_when_known(gateway, token, body, time.monotonic() + wait)
+        if account is None:
+            return first_id
+        first = account["milestones"][0]
+        if start and first["state"] == "pending":
+            _call("POST", f"{gateway}/api/accounts/accounts/{account['id']}/milestones/{first['id']}/start", token)
+        first_id = first_id or account["id"]
+    return first_id
+
+
+def _create_when_known(gateway: str, token: str, body: dict, deadline: float) -> dict | None:
     while True:
         try:
-            account = _call("POST", f"{gateway}/api/accounts/accounts", token, body)
-            break
+            return _call("POST", f"{gateway}/api/accounts/accounts", token, body)
         except urllib.error.HTTPError as error:
             if error.code != 422 or time.monotonic() > deadline:
-                print(f"stitch: the demo account was not created ({error.code}); see var/log/accounts.log",
-                      file=sys.stderr)
+                print(f"stitch: the demo account {body['company_name']} was not created ({error.code}); "
+                      "see var/log/accounts.log", file=sys.stderr)
                 return None
             time.sleep(0.5)
-    first = account["milestones"][0]
-    if first["state"] == "pending":
-        _call("POST", f"{gateway}/api/accounts/accounts/{account['id']}/milestones/{first['id']}/start", token)
-    return account["id"]
 
 
 def _banner(gateway: str, token: str, login: dict, var: Path, account_id: str | None) -> None:
