@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import copy
+
 import pytest
 
 from stitch.accounts.application.accounts import NewAccount
-from stitch.accounts.domain.errors import InvalidInput
+from stitch.accounts.domain.errors import InvalidInput, NotFound
+from stitch.accounts.domain.pools import Pool, counts_as_active
 from stitch.common.envelope import new_event
 
 ORG, CSM = "org-1", "user-csm"
@@ -68,3 +71,78 @@ def test_a_create_naming_two_primary_contacts_is_refused(runtime):
     with pytest.raises(InvalidInput) as refused:
         runtime.use_cases["create_account"](ORG, CSM, NewAccount(details={"company_name": "Acme"}, contacts=two))
     assert [v.path for v in refused.value.violations] == ["contacts"]
+
+
+# -- assigning from a CSM pool (issue 7): pool_id instead of csm_id ----------------------------------
+
+ASSIGN = "workflows.csm_assignment_requested.v1"
+
+
+class OnePool:
+    """The pools port over the fakes, holding one pool (the shared fake unit of work has none)."""
+
+    def __init__(self, uow, pool) -> None:
+        self.uow, self.pool = uow, pool
+
+    def get(self, org_id, pool_id, *, for_update=False):
+        if (org_id, pool_id) != (self.pool.org_id, self.pool.id):
+            raise NotFound(f"no pool {pool_id} in this organization")
+        return copy.deepcopy(self.pool)
+
+    def active_loads(self, org_id, user_ids):
+        owners = [a.primary_csm_id for a in self.uow.tables["accounts"].values()
+                  if a.org_id == org_id and counts_as_active(a.status, a.archived)]
+        return {user_id: owners.count(user_id) for user_id in user_ids if user_id in owners}
+
+    def staff(self, org_id, user_ids):
+        return {user_id: user for user_id in user_ids if (user := self.uow.staff.get(org_id, user_id))}
+
+    def move_turn(self, pool):
+        self.pool.next_index = pool.next_index
+
+
+def unowned_account(runtime) -> str:
+    account, _ = runtime.use_cases["create_account"](ORG, None, NewAccount(
+        details={"company_name": "Acme"}, contacts=({"name": "Jo Doe", "email": "jo@acme.test"},)))
+    return account.id
+
+
+@pytest.fixture
+def pool(uow, seeded, clock):
+    made = Pool.create("pool-1", ORG, {"name": "Enterprise", "rule": "round_robin", "members": [CSM],
+                                       "capacity": 1}, clock())
+    uow.pools = OnePool(uow, made)
+    return made
+
+
+def test_a_command_with_a_pool_assigns_the_member_its_rule_chooses(runtime, uow, pool):
+    account_id = unowned_account(runtime)
+    send(runtime, uow, ASSIGN, request_id="run-1:assign", account_id=account_id, pool_id=pool.id)
+    assert (answers(uow)[-1]["outcome"], answers(uow)[-1]["account_id"]) == ("done", account_id)
+    [assigned] = [e.data for e in uow.published if e.type == "accounts.csm_assigned.v1"]
+    assert (assigned["csm_id"], assigned["pool_id"], assigned["request_id"]) == (CSM, pool.id, "run-1:assign")
+
+
+def test_a_full_pool_refuses_the_command_with_its_rule_and_changes_nothing(runtime, uow, pool):
+    first, second = unowned_account(runtime), unowned_account(runtime)
+    send(runtime, uow, ASSIGN, request_id="run-1:assign", account_id=first, pool_id=pool.id)
+    send(runtime, uow, ASSIGN, request_id="run-2:assign", account_id=second, pool_id=pool.id)  # the cap is 1
+    refused = answers(uow)[-1]
+    assert (refused["outcome"], refused["reason"]["code"], refused["account_id"]) == ("refused", "pool.full", second)
+    assert "Enterprise" in refused["reason"]["message"]
+    assert runtime.use_cases["get_account"](ORG, second).primary_csm_id is None
+
+
+@pytest.mark.parametrize("owner", [{}, {"csm_id": CSM, "pool_id": "pool-1"}])
+def test_a_command_naming_neither_or_both_a_csm_and_a_pool_is_refused(runtime, uow, pool, owner):
+    account_id = unowned_account(runtime)
+    send(runtime, uow, ASSIGN, request_id="run-1:assign", account_id=account_id, **owner)
+    refused = answers(uow)[-1]
+    assert (refused["outcome"], refused["reason"]["code"]) == ("refused", "InvalidInput")
+    assert "exactly one of csm_id and pool_id" in refused["reason"]["message"]
+    assert runtime.use_cases["get_account"](ORG, account_id).primary_csm_id is None
+
+
+def test_an_unknown_pool_is_refused_as_not_found(runtime, uow, pool):
+    send(runtime, uow, ASSIGN, request_id="run-1:assign", account_id=unowned_account(runtime), pool_id="other")
+    assert answers(uow)[-1]["reason"]["code"] == "NotFound"

@@ -204,7 +204,7 @@ MILESTONE_COLUMNS = ("id", "sequence", "name", "duration_days", "internal_descri
 ACTION_COLUMNS = ("id", "milestone_id", "position", "label", "description", "csm_visible", "csm_label",
                   "csm_section", "portal_visible", "portal_label", "blocker", "template_action_id", "due_at",
                   "fired_at", "draft_request", "draft_instructions", "delivery_request", "executed_at",
-                  "completed_at", "auto_sent")
+                  "completed_at", "auto_sent", "ready_since")
 
 
 def rows_of(account: Account) -> Rows:
@@ -226,9 +226,7 @@ def rows_of(account: Account) -> Rows:
                 **owner, **{c: getattr(action, c) for c in ACTION_COLUMNS}, "type": action.type.value,
                 "trigger_type": action.trigger.type, "delay_hours": action.trigger.delay_hours,
                 "content": copy.deepcopy(action.content), "state": action.state.value,
-                "draft": _draft_row(action.draft), "last_error": copy.deepcopy(action.last_error),
-                "ready_since": action.draft.written_at if action.draft and action.state is ActionState.READY
-                else (action.fired_at if action.state is ActionState.READY else None)}
+                "draft": _draft_row(action.draft), "last_error": copy.deepcopy(action.last_error)}
     collaborators = {c.user_id: {**owner, "user_id": c.user_id, "added_at": c.added_at, "added_by": c.added_by}
                      for c in account.collaborators}
     return Rows(row, contacts, milestones, actions, collaborators)

@@ -14,7 +14,7 @@ from decimal import Decimal
 from typing import Any
 
 from stitch.accounts.application import accounts as account_cases
-from stitch.accounts.application import events
+from stitch.accounts.application import events, pools
 from stitch.accounts.application.catalog import CatalogEntry
 from stitch.accounts.application.common import Deps, on_account
 from stitch.accounts.application.plan import apply_template
@@ -108,7 +108,8 @@ def _delivery_succeeded(deps: Deps, event, org_id: str, data: dict, uow: UnitOfW
 def _delivery_failed(deps: Deps, event, org_id: str, data: dict, uow: UnitOfWork) -> None:
     error = data["error"]
     _on_known_account(deps, uow, org_id, data, lambda account, turn: account.delivery_failed(
-        str(data["request_id"]), str(error["code"]), str(error["message"]), turn.now))
+        str(data["request_id"]), str(error["code"]), str(error["message"]), turn.now,
+        retryable=error["retryable"] if isinstance(error.get("retryable"), bool) else None))
 
 
 def _submission_received(deps: Deps, event, org_id: str, data: dict, uow: UnitOfWork) -> None:
@@ -189,9 +190,23 @@ def _create_account(deps: Deps, data: dict, org_id: str, uow: UnitOfWork) -> tup
 
 
 def _assign_csm(deps: Deps, data: dict, org_id: str, uow: UnitOfWork) -> tuple[str, str | None]:
-    changed, account = on_account(deps, org_id, str(data["account_id"]), None, lambda account, turn: (
-        account.assign_csm(str(data["csm_id"]), turn.now, None)), request_id=str(data["request_id"]), uow=uow)
+    """The CSM named by the workflow, or the one its pool's rule chooses (refused pool.full when
+    nobody in the pool can take the account)."""
+    csm_id, pool_id = _one_owner_source(data)
+    account_id, request_id = str(data["account_id"]), str(data["request_id"])
+    if pool_id is not None:
+        changed, account = pools.assign_one(deps, uow, org_id, account_id, None, pool_id, request_id=request_id)
+    else:
+        changed, account = on_account(deps, org_id, account_id, None, lambda account, turn: (
+            account.assign_csm(csm_id, turn.now, None)), request_id=request_id, uow=uow)
     return ("done" if changed else "unchanged"), account.id
+
+
+def _one_owner_source(data: dict) -> tuple[str | None, str | None]:
+    csm_id, pool_id = data.get("csm_id"), data.get("pool_id")
+    if (csm_id is None) == (pool_id is None):
+        raise InvalidInput(("pool_id" if csm_id is not None else "csm_id", "give exactly one of csm_id and pool_id"))
+    return (str(csm_id), None) if csm_id is not None else (None, str(pool_id))
 
 
 def _apply_template(deps: Deps, data: dict, org_id: str, uow: UnitOfWork) -> tuple[str, str | None]:

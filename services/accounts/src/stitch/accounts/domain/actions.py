@@ -68,7 +68,7 @@ class ActionRules:
         if action.type in DRAFTED_TYPES:
             self._ask_for_draft(action, now, actor, instructions="")
         elif policy.review_portal_tasks:
-            action.state = ActionState.READY
+            action.state, action.ready_since = ActionState.READY, now
             self.record("action_ready", now, actor, milestone_id=action.milestone_id, action_id=action.id,
                         detail={"held_for_review": True})
         else:
@@ -95,7 +95,7 @@ class ActionRules:
             return False
         number = action.draft.number + 1 if action.draft else 1
         action.draft = Draft(number, dict(fields), now, written_by, tuple(warnings))
-        action.state, action.draft_request = ActionState.READY, None
+        action.state, action.draft_request, action.ready_since = ActionState.READY, None, now
         self.record("draft_written", now, None, milestone_id=action.milestone_id, action_id=action.id,
                     detail={"number": number, "written_by": written_by, "warnings": list(warnings)})
         self.record("action_ready", now, None, milestone_id=action.milestone_id, action_id=action.id)
@@ -224,14 +224,17 @@ class ActionRules:
                     detail={**(detail or {}), "channel": CHANNELS[action.type], "auto_sent": action.auto_sent})
         return True
 
-    def delivery_failed(self, request_id: str, code: str, message: str, now: datetime) -> bool:
+    def delivery_failed(self, request_id: str, code: str, message: str, now: datetime,
+                        retryable: bool | None = None) -> bool:
+        """``retryable``: whether connectors thinks trying again later may work (None: it did not say)."""
         action = self._delivering(request_id)
         if action is None:
             return False
-        action.state, action.delivery_request = ActionState.READY, None
-        action.last_error = {"code": code, "message": message, "at": now.isoformat()}
+        action.state, action.delivery_request, action.ready_since = ActionState.READY, None, now
+        said = {"retryable": retryable} if retryable is not None else {}
+        action.last_error = {"code": code, "message": message, **said, "at": now.isoformat()}
         self.record("delivery_failed", now, None, milestone_id=action.milestone_id, action_id=action.id,
-                    detail={"code": code, "message": message})
+                    detail={"code": code, "message": message, **said})
         return True
 
     def _still_there(self, action_id: str) -> Action | None:

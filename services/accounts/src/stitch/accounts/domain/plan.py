@@ -61,6 +61,7 @@ class Action:
     draft_instructions: str = ""  # what the CSM asked the writer for with it
     delivery_request: str | None = None  # the outstanding delivery request (executing)
     last_error: dict[str, Any] | None = None  # {"code", "message", "at"} of the last failure
+    ready_since: datetime | None = None  # when it last came to wait for the CSM (edits keep it)
     executed_at: datetime | None = None
     completed_at: datetime | None = None
     auto_sent: bool = False
