@@ -24,7 +24,7 @@ from stitch.accounts.application import (
     scheduler,
     workqueue,
 )
-from stitch.accounts.application.common import Deps, read_account, read_history
+from stitch.accounts.application.common import Deps, account_now, read_account, read_history
 from stitch.accounts.application.ports import Drafter
 from stitch.common.jobs import Periodic
 from stitch.common.runtime import ServiceRuntime, build_runtime
@@ -68,6 +68,7 @@ def _drafter(settings: config.Settings) -> Drafter:
 def _use_cases(deps: Deps, run_due: Callable[..., int]) -> dict[str, Callable[..., Any]]:
     bound = {name: functools.partial(function, deps) for name, function in {
         "create_account": accounts.create_account, "get_account": read_account, "history": read_history,
+        "account_now": account_now,
         "change_details": accounts.change_details, "set_status": accounts.set_status,
         "assign_csm": accounts.assign_csm, "archive": accounts.archive, "unarchive": accounts.unarchive,
         "add_collaborator": accounts.add_collaborator, "remove_collaborator": accounts.remove_collaborator,

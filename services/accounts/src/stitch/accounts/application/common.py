@@ -113,6 +113,12 @@ def read_account(deps: Deps, org_id: str, account_id: str) -> Account:
         return uow.accounts.get(org_id, account_id)
 
 
+def account_now(deps: Deps, org_id: str, account_id: str) -> tuple[Account, datetime]:
+    """The account and the service clock's now, read together: the implementation and timeline
+    views count down (due in, days late) by the clock the scheduler fires by."""
+    return read_account(deps, org_id, account_id), deps.clock()
+
+
 def read_history(deps: Deps, org_id: str, account_id: str, action_id: str | None, limit: int,
                  after: int | None) -> list:
     with deps.uow() as uow:

@@ -1,11 +1,15 @@
-"""An account's history: every change, who made it and when, oldest first, a page at a time."""
+"""An account's history: every change, who made it and when, oldest first, a page at a time, each
+entry also in plain words (history_text.py)."""
 
 from __future__ import annotations
+
+import dataclasses
 
 from flask_smorest import Blueprint
 
 from stitch.accounts.entrypoints import schemas as s
 from stitch.accounts.entrypoints.common_views import org_id
+from stitch.accounts.entrypoints.history_text import labels_of, sentence
 from stitch.common.http.auth import requires_auth
 from stitch.common.http.pagination import PageArgs, number_cursor, page_of
 from stitch.common.permissions import Capability
@@ -18,8 +22,12 @@ def history_blueprint(runtime: ServiceRuntime, prefix: str) -> Blueprint:
     use = runtime.use_cases
 
     def page(account_id: str, action_id: str | None, args: dict) -> dict:
-        entries = use["history"](org_id(), account_id, action_id, args["limit"] + 1, number_cursor(args["cursor"]))
-        return page_of(entries, args["limit"], lambda entry: (str(entry.number),))
+        org = org_id()
+        entries = use["history"](org, account_id, action_id, args["limit"] + 1, number_cursor(args["cursor"]))
+        shown = page_of(entries, args["limit"], lambda entry: (str(entry.number),))
+        labels = labels_of(use["get_account"](org, account_id))  # names as the account has them now
+        return {**shown, "items": [{**dataclasses.asdict(entry), "text": sentence(entry, labels)}
+                                   for entry in shown["items"]]}
 
     @blueprint.route("/history", methods=["GET"])
     @requires_auth(Capability.READ)

@@ -384,6 +384,9 @@ class HistoryEntryOut(Schema):
     milestone_id = fields.String(allow_none=True)
     action_id = fields.String(allow_none=True)
     detail = fields.Dict()
+    text = fields.String(metadata={"description": (
+        "the entry in plain words, naming milestones and actions as the account calls them now, e.g. "
+        "Could not send “Welcome email”: the mailbox is full (retrying may help)")})
 
 
 class SettingsOut(Schema):
