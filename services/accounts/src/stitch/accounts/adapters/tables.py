@@ -77,7 +77,7 @@ accounts = Table(
     Column("search_text", Text, nullable=False, server_default=text("''")),  # company and contacts, lower case
     Index("uq_accounts_deal", "org_id", "crm_source", "external_id", unique=True,
           sqlite_where=text(ONE_ACCOUNT_PER_DEAL), postgresql_where=text(ONE_ACCOUNT_PER_DEAL)),
-    Index("ix_accounts_org_status", "org_id", "status"),
+    Index("ix_accounts_org_status", "org_id", "status", "id"),  # id: a page of one status needs no sort
     Index("ix_accounts_org_csm", "org_id", "primary_csm_id"),
     Index("ix_accounts_org_created", "org_id", "created_at"),
     Index("ix_accounts_org_next_action", "org_id", "next_action_at"),
@@ -87,7 +87,7 @@ accounts = Table(
 )
 # Case-insensitive sorts and filters (expression indexes work on PostgreSQL and SQLite alike).
 Index("ix_accounts_org_name", accounts.c.org_id, func.lower(accounts.c.company_name))
-Index("ix_accounts_org_milestone", accounts.c.org_id, func.lower(accounts.c.current_milestone_name))
+Index("ix_accounts_org_milestone", accounts.c.org_id, func.lower(accounts.c.current_milestone_name), accounts.c.id)
 
 # Teammates who may view, work the actions of and add notes to an account (part of the aggregate).
 account_collaborators = Table(
@@ -209,7 +209,8 @@ account_actions = Table(
     Column("auto_sent", Boolean, nullable=False),
     Column("ready_since", UtcDateTime),  # when its draft became ready: the review queue's order
     Index("ix_account_actions_org_account", "org_id", "account_id"),
-    Index("ix_account_actions_org_state", "org_id", "state", "ready_since"),
+    Index("ix_account_actions_org_state", "org_id", "state", "ready_since"),  # the review queue
+    Index("ix_account_actions_org_state_due", "org_id", "state", "due_at"),  # scheduled actions
 )
 
 account_history = Table(
