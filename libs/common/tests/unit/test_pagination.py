@@ -1,9 +1,10 @@
 import base64
+from datetime import UTC, datetime
 
 import pytest
 from flask import Flask
 
-from stitch.common.http.pagination import PageArgs, decode_cursor, encode_cursor, page_of
+from stitch.common.http.pagination import PageArgs, decode_cursor, encode_cursor, page_of, time_cursor
 from stitch.common.http.problems import Problem
 
 
@@ -57,3 +58,17 @@ def test_page_args_limits():
         PageArgs().load({"limit": 201})
     with pytest.raises(Exception):
         PageArgs().load({"limit": 0})
+
+
+def test_a_time_cursor_is_a_time_with_its_offset_and_an_id():
+    at = datetime(2026, 11, 22, 9, 30, tzinfo=UTC)
+    assert time_cursor(encode_cursor(at.isoformat(), "note-1")) == (at, "note-1")
+    assert time_cursor(None) is None
+
+
+@pytest.mark.parametrize("position", [("2026-11-22T09:30:00", "note-1"), ("yesterday", "note-1"),
+                                      ("2026-11-22T09:30:00+00:00", ""), ("2026-11-22T09:30:00+00:00",)])
+def test_a_time_cursor_this_api_did_not_write_is_a_422(position):
+    with pytest.raises(Problem) as refused:
+        time_cursor(encode_cursor(*position))
+    assert refused.value.status == 422

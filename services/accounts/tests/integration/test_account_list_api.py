@@ -121,6 +121,14 @@ def test_counts_answer_every_status_with_the_other_filters(api):
                                                  "churned": 1}, "total": 4, "archived": 1}
 
 
+def test_counts_take_the_lists_own_query_string(api):
+    plain = api(f"{BASE}/counts", arr_min="100").get_json()
+    listed = api(BASE, arr_min="100", sort="arr", order="desc", limit=2)
+    same = api(f"{BASE}/counts", arr_min="100", sort="arr", order="desc", limit=2,
+               cursor=listed.get_json()["next_cursor"])
+    assert same.status_code == 200 and same.get_json() == plain
+
+
 BAD_ARGUMENTS = [
     ({"status": "lost"}, "status"), ({"status": "active,lost"}, "status"), ({"status": ""}, "status"),
     ({"next_action": "later"}, "next_action"), ({"tz": "Mars/Olympus"}, "tz"), ({"tz": "../etc"}, "tz"),
@@ -130,7 +138,7 @@ BAD_ARGUMENTS = [
     ({"mine": "yes"}, "mine"), ({"q": "x" * 201}, "q"), ({"csm_id": "x" * 65}, "csm_id"),
     ({"milestone": ""}, "milestone"), ({"colour": "red"}, "colour"), ({"cursor": "not-a-cursor"}, "cursor"),
 ]
-PAGE_ONLY = ("limit", "sort", "order", "cursor")  # /counts has no pages: there these are unknown arguments
+PAGE_ONLY = ("limit", "sort", "order", "cursor")  # /counts takes them (the list's query string) and ignores them
 
 
 def test_bad_arguments_are_refused_naming_them(api):

@@ -39,8 +39,10 @@ def test_a_scheduled_action_counts_down_by_the_service_clock(client, headers, cr
     assert shown.status_code == 200 and shown.get_json()["as_of"] == clock().isoformat()
     assert datetime.fromisoformat(check_in["due_at"]) == start + timedelta(hours=48)
     assert check_in["due_in_seconds"] == 46 * 3600 and check_in["state"] == "pending"
-    assert check_in["operations"] == ["execute_now", "reschedule", "skip", "edit", "remove"]
+    assert check_in["operations"] == []  # a viewer reads: nothing is offered
     assert check_in["trigger"] == {"type": "milestone_start", "delay_hours": 48}
+    as_owner = by_label(client.get(f"{url}/implementation", headers=headers("csm")).get_json())["Two-day check-in"]
+    assert as_owner["operations"] == ["execute_now", "reschedule", "skip", "edit", "remove"]
 
     clock.advance(hours=47)  # the scheduler has not run yet: late by an hour
     late = by_label(client.get(f"{url}/implementation", headers=headers()).get_json())["Two-day check-in"]
@@ -116,6 +118,18 @@ def test_the_callers_access_is_shown(client, headers, create, uow, clock, test_k
     assert access(role="csm", sub="user-other") == "read"
     assert access(role="viewer", sub="user-viewer") == "read"
     assert access(role="admin", sub="user-admin") == "own"  # oversees every account
+    assert access(role="viewer", sub="user-csm") == "read"  # the owner's id with a viewer's token: reads only
+
+    def offered(sub: str) -> tuple[set[str], set[str]]:
+        body = client.get(f"{url}/implementation", headers=test_keys.bearer(org=ORG, role="csm", sub=sub)).get_json()
+        return ({op for m in body["milestones"] for op in m["operations"]},
+                {op for m in body["milestones"] for a in m["actions"] for op in a["operations"]})
+
+    owner_milestones, owner_actions = offered("user-csm")
+    assert "start" in owner_milestones and {"edit", "remove"} <= owner_actions
+    helper_milestones, helper_actions = offered("user-pat")  # works actions, not the plan
+    assert helper_milestones == set() and helper_actions and not {"edit", "remove"} & helper_actions
+    assert offered("user-other") == (set(), set())
 
 
 def test_the_timeline_shows_dates_blocks_lateness_and_progress(client, headers, create, clock):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import json
 from collections.abc import Callable, Sequence
+from datetime import datetime
 from typing import Any
 
 from marshmallow import Schema, fields, validate
@@ -57,6 +58,22 @@ def number_cursor(cursor: str | None) -> int | None:
     if len(after) != 1 or not (after[0].isascii() and after[0].isdigit() and len(after[0]) <= 9):
         raise cursor_problem()
     return int(after[0])
+
+
+def time_cursor(cursor: str | None) -> tuple[datetime, str] | None:
+    """The position of a page ordered by a time, then an id (notes, queues), as this API wrote it:
+    an ISO 8601 time with its offset and a non-empty id, else the cursor problem."""
+    position = decode_cursor(cursor)
+    if position is None:
+        return None
+    try:
+        at, item_id = position
+        time = datetime.fromisoformat(at)
+    except ValueError:
+        raise cursor_problem() from None
+    if time.utcoffset() is None or not item_id:
+        raise cursor_problem()
+    return time, item_id
 
 
 def page_of(items: Sequence[Any], limit: int, position: Callable[[Any], Sequence[str]]) -> dict[str, Any]:

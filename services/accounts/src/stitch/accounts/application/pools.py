@@ -246,6 +246,7 @@ def assign_many_from_pool(deps: Deps, org_id: str, pool_id: str, actor: Actor, a
     with deps.uow() as uow:
         uow.set_org(org_id)
         pool = uow.pools.get(org_id, pool_id, for_update=True)
+        uow.accounts.lock(org_id, sorted(set(account_ids)))  # then the accounts, in one order for every run
         assigner = assigner_for(uow, org_id, pool)
 
         def change(account: Account, turn) -> str:

@@ -4,12 +4,18 @@ from __future__ import annotations
 
 import dataclasses
 from datetime import datetime
-from typing import Any, Protocol, Self
+from typing import TYPE_CHECKING, Any, Protocol, Self
 
 from stitch.accounts.application.catalog import CatalogEntry
 from stitch.accounts.domain.account import Account
 from stitch.accounts.domain.happenings import Happened
 from stitch.accounts.domain.plan import RevisionSnapshot
+
+if TYPE_CHECKING:  # their modules use this one: import for the annotations only
+    from stitch.accounts.application.listing import AccountListing
+    from stitch.accounts.application.notes import NoteRepository
+    from stitch.accounts.application.pools import PoolRepository
+    from stitch.accounts.application.workqueue import WorkQueries
 
 
 class TemplateCatalog(Protocol):
@@ -30,6 +36,8 @@ class AccountRepository(Protocol):
     def get(self, org_id: str, account_id: str, *, for_update: bool = False) -> Account:
         """The whole aggregate; NotFound when absent. ``for_update`` locks it until commit, so
         commands on one account run one after another (scheduler workers included)."""
+    def lock(self, org_id: str, account_ids: list[str]) -> None:
+        """Lock several accounts until commit, in one order (before changing them one by one)."""
     def find_by_deal(self, org_id: str, crm_source: str, external_id: str) -> Account | None:
         """The account first created for a CRM deal (not a deliberate duplicate)."""
     def save(self, account: Account) -> None:
@@ -174,10 +182,10 @@ class UnitOfWork(Protocol):
     due_jobs: DueJobs
     requests: HandledRequests
     # the CSM workspace (issue 7): read-side queries and small stores beside the aggregate
-    listing: Any  # AccountListing (application/listing.py)
-    pools: Any  # PoolRepository (application/pools.py)
-    notes: Any  # NoteRepository (application/notes.py)
-    work: Any  # WorkQueries (application/workqueue.py)
+    listing: AccountListing
+    pools: PoolRepository
+    notes: NoteRepository
+    work: WorkQueries
 
     def __enter__(self) -> Self: ...
     def __exit__(self, *exc: Any) -> None: ...

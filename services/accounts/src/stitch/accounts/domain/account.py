@@ -173,11 +173,13 @@ class Account(ContactRules, MilestoneRules, ActionRules, OwnershipRules):
         return None
 
     def next_action_at(self) -> datetime | None:
-        """When the account next needs its CSM: the earliest scheduled action's time, or since when a
-        draft has been waiting (a draft being written or ready counts from when its action fired)."""
+        """When the account next needs its CSM: the earliest scheduled action's time, or since when an
+        action has waited (a draft being written since its action fired; a ready one since it came
+        to wait, as the review queue orders it)."""
         times = [action.due_at for action in self.actions() if action.state is ActionState.PENDING and action.due_at]
         times += [action.fired_at or action.due_at for action in self.actions()
-                  if action.state in (ActionState.REVIEW_PENDING, ActionState.READY)]
+                  if action.state is ActionState.REVIEW_PENDING]
+        times += [action.ready_since or action.fired_at for action in self.actions() if action.state is ActionState.READY]
         times = [time for time in times if time is not None]
         return min(times) if times else None
 

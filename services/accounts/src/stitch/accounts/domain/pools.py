@@ -143,7 +143,7 @@ class Pool:
 def _name(value: Any) -> str:
     if not isinstance(value, str) or not value.strip():
         raise InvalidInput(("name", "must be a non-empty string"))
-    if len(value.strip()) > NAME_LIMIT:
+    if len(value.strip()) > NAME_LIMIT or len(name_key(value)) > NAME_LIMIT:  # ß folds to ss: the key grows
         raise InvalidInput(("name", f"must be at most {NAME_LIMIT} characters"))
     return value.strip()
 

@@ -15,7 +15,7 @@ from typing import Any
 
 from stitch.accounts.domain.happenings import Happened
 
-Labels = Mapping[str, str]  # milestone, action and contact ids (and staff ids, when known) → names
+Labels = Mapping[str, str]  # milestone, action and contact ids → names (people are "a teammate", "the owner")
 
 # Connectors says whether a retry may work (connectors.delivery_failed.v1 error.retryable); the
 # history keeps the code and message, so these codes stand for "retryable" when the flag is absent.

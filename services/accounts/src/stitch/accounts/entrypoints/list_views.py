@@ -50,11 +50,11 @@ def list_blueprint(runtime: ServiceRuntime, prefix: str) -> Blueprint:
 
     @blueprint.route("/counts", methods=["GET"])
     @requires_auth(Capability.READ)
-    @blueprint.arguments(s.AccountListFilters, location="query", unknown=RAISE)
+    @blueprint.arguments(s.AccountListArgs, location="query", unknown=RAISE)
     @blueprint.response(200, s.StatusCountsOut)
     def count_accounts(args):
-        """How many accounts each status would show with the other filters as given (status is
-        ignored here: send the list's own query string)."""
+        """How many accounts each status would show with the other filters as given: send the list's
+        own query string (status, sort, order, limit and cursor are ignored here)."""
         org, who = actor()
         return use["count_accounts"](org, who, filters_of(args))
 

@@ -4,14 +4,12 @@ admin) edits and deletes one. Each change is on the account's history, without t
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from flask_smorest import Blueprint
 
 from stitch.accounts.entrypoints.common_views import caller
 from stitch.accounts.entrypoints.workspace_schemas import NoteIn, NoteOut, NotePage, note_view
 from stitch.common.http.auth import requires_auth
-from stitch.common.http.pagination import PageArgs, cursor_problem, decode_cursor, page_of
+from stitch.common.http.pagination import PageArgs, page_of, time_cursor
 from stitch.common.permissions import Capability
 from stitch.common.runtime import ServiceRuntime
 
@@ -29,7 +27,7 @@ def notes_blueprint(runtime: ServiceRuntime, prefix: str) -> Blueprint:
     def list_notes(args, account_id):
         """Newest first, a page at a time."""
         org, who = caller()
-        account, notes = use["list_notes"](org, account_id, args["limit"] + 1, _position(args["cursor"]))
+        account, notes = use["list_notes"](org, account_id, args["limit"] + 1, time_cursor(args["cursor"]))
         page = page_of(notes, args["limit"], lambda note: (note.created_at.isoformat(), note.id))
         return {**page, "items": [note_view(note, account, who.user_id, who.sees_all) for note in page["items"]]}
 
@@ -65,18 +63,3 @@ def notes_blueprint(runtime: ServiceRuntime, prefix: str) -> Blueprint:
         return ""
 
     return blueprint
-
-
-def _position(cursor: str | None) -> tuple[datetime, str] | None:
-    """(created_at, id) of the previous page's last note, as this API wrote it."""
-    position = decode_cursor(cursor)
-    if position is None:
-        return None
-    try:
-        created_at, note_id = position
-        moment = datetime.fromisoformat(created_at)
-    except ValueError:
-        raise cursor_problem() from None
-    if moment.utcoffset() is None or not note_id:
-        raise cursor_problem()
-    return moment, note_id

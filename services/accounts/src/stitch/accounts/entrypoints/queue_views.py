@@ -8,16 +8,15 @@ answers the account's staff view with its ETag, like the command on the account.
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from flask_smorest import Blueprint
+from marshmallow import RAISE
 
 from stitch.accounts.application.workqueue import BatchItem
 from stitch.accounts.entrypoints import queue_schemas as q
 from stitch.accounts.entrypoints.common_views import caller, expected_version, org_id, shown
 from stitch.accounts.entrypoints.schemas import AccountOut
 from stitch.common.http.auth import requires_auth
-from stitch.common.http.pagination import cursor_problem, decode_cursor, page_of
+from stitch.common.http.pagination import page_of, time_cursor
 from stitch.common.permissions import Capability
 from stitch.common.runtime import ServiceRuntime
 
@@ -33,7 +32,7 @@ def queue_blueprint(runtime: ServiceRuntime, prefix: str) -> Blueprint:
 
     @blueprint.route("/review-queue", methods=["GET"])
     @work
-    @blueprint.arguments(q.ReviewQueueArgs, location="query")
+    @blueprint.arguments(q.ReviewQueueArgs, location="query", unknown=RAISE)
     @blueprint.response(200, q.ReviewQueuePage)
     def review_queue(args):
         """Every ready action (drafts to review, held portal tasks) of your accounts, oldest first.
@@ -47,7 +46,7 @@ def queue_blueprint(runtime: ServiceRuntime, prefix: str) -> Blueprint:
 
     @blueprint.route("/review-queue/count", methods=["GET"])
     @work
-    @blueprint.arguments(q.QueueFilterArgs, location="query")
+    @blueprint.arguments(q.QueueFilterArgs, location="query", unknown=RAISE)
     @blueprint.response(200, q.CountOut)
     def review_queue_count(args):
         """How many items the review queue holds, for a badge (the same scope and filters)."""
@@ -86,7 +85,7 @@ def queue_blueprint(runtime: ServiceRuntime, prefix: str) -> Blueprint:
 
     @blueprint.route("/scheduled-actions", methods=["GET"])
     @manage
-    @blueprint.arguments(q.ScheduledArgs, location="query")
+    @blueprint.arguments(q.ScheduledArgs, location="query", unknown=RAISE)
     @blueprint.response(200, q.ScheduledPage)
     def scheduled_actions(args):
         """Every scheduled action of the organization's accounts (archived ones aside), soonest first."""
@@ -116,18 +115,3 @@ def queue_blueprint(runtime: ServiceRuntime, prefix: str) -> Blueprint:
                                                     expected_version=expected_version()))
 
     return blueprint
-
-
-def time_cursor(cursor: str | None) -> tuple[datetime, str] | None:
-    """A (time, action id) position as these lists wrote it, else the cursor problem (422)."""
-    position = decode_cursor(cursor)
-    if position is None:
-        return None
-    try:
-        at, action_id = position
-        time = datetime.fromisoformat(at)
-    except ValueError:
-        raise cursor_problem() from None
-    if time.tzinfo is None:
-        raise cursor_problem()
-    return time, action_id

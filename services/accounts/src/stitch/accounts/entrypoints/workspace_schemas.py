@@ -108,25 +108,38 @@ class ImplementationOut(_AccountHeader):
     milestones = fields.List(fields.Nested(ImplementationMilestoneOut))
 
 
+# What a collaborator may do to an action (the owner may also edit and remove it): domain/ownership.py.
+COLLABORATOR_OPERATIONS = frozenset({"start", "execute_now", "reschedule", "execute", "edit_draft", "redraft",
+                                     "complete", "skip"})
+
+
 def implementation_of(account: Account, now: datetime, access: Access) -> dict[str, Any]:
-    milestones = [{**_milestone_header(m), "operations": milestone_operations(m, account.archived),
-                   "actions": [_work_item(a, m, account.archived, now) for a in m.actions]}
+    """The operations offered are those the caller's access allows: none to a reader."""
+    def allowed(operations: list[str], collaborator_may: frozenset[str] = COLLABORATOR_OPERATIONS) -> list[str]:
+        if access is Access.OWN:
+            return operations
+        return [name for name in operations if name in collaborator_may] if access is Access.COLLABORATE else []
+
+    milestones = [{**_milestone_header(m), "operations": allowed(milestone_operations(m, account.archived),
+                                                                 frozenset()),
+                   "actions": [{**_work_item(a, now),
+                                "operations": allowed(action_operations(a, m, account.archived))}
+                               for a in m.actions]}
                   for m in account.milestones]
     return {**_account_header(account, now), "access": ACCESS_WORDS[access], "milestones": milestones}
 
 
-def _work_item(action: Action, milestone: Milestone, archived: bool, now: datetime) -> dict[str, Any]:
+def _work_item(action: Action, now: datetime) -> dict[str, Any]:
     scheduled = action.state is ActionState.PENDING and action.due_at is not None
     waiting = action.state is ActionState.READY
     return {"id": action.id, "label": action.label, "section": action.csm_section, "type": action.type.value,
             "state": action.state.value, "blocker": action.blocker, "trigger": action.trigger,
             "due_at": action.due_at,
             "due_in_seconds": math.floor((action.due_at - now).total_seconds()) if scheduled else None,
-            "ready_since": (action.draft.written_at if action.draft else action.fired_at) if waiting else None,
+            "ready_since": action.ready_since if waiting else None,
             "draft": _preview(action.draft), "warnings": list(action.draft.warnings) if action.draft else [],
             "last_error": {**action.last_error, "text": last_error_text(action.label, action.last_error)}
-            if action.last_error else None,
-            "operations": action_operations(action, milestone, archived)}
+            if action.last_error else None}
 
 
 def _preview(draft: Draft | None) -> Any:

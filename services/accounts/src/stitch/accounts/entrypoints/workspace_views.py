@@ -6,9 +6,10 @@ from __future__ import annotations
 
 from flask_smorest import Blueprint
 
+from stitch.accounts.domain.ownership import Access
 from stitch.accounts.entrypoints.common_views import caller, etag, org_id
 from stitch.accounts.entrypoints.workspace_schemas import ImplementationOut, TimelineOut, implementation_of, timeline_of
-from stitch.common.http.auth import requires_auth
+from stitch.common.http.auth import current_principal, requires_auth
 from stitch.common.permissions import Capability
 from stitch.common.runtime import ServiceRuntime
 
@@ -27,7 +28,8 @@ def workspace_blueprint(runtime: ServiceRuntime, prefix: str) -> Blueprint:
         access to the account (own, collaborate or read)."""
         org, who = caller()
         account, now = use["account_now"](org, account_id)
-        access = account.access_for(who.user_id, sees_all=who.sees_all)
+        works = current_principal().can(Capability.WORK_ACCOUNTS)  # a viewer or an AE only reads
+        access = account.access_for(who.user_id, sees_all=who.sees_all) if works else Access.NONE
         return implementation_of(account, now, access), etag(account.version)
 
     @blueprint.route("/timeline", methods=["GET"])
