@@ -161,8 +161,8 @@ class Suite:
     # likewise "account_milestone", "account_action" and "account_contact" the account seeded last.
     SEED_KINDS = ("user", "api_key", "domain", "template", "milestone", "action", "published_template",
                   "archived_template", "handoff_form", "archived_handoff_form", "first_number", "invitation",
-                  "account", "account_milestone", "account_action", "account_contact", "account_collaborator",
-                  *ACCOUNT_STATES[1:])
+                  "account", "account_milestone", "account_action", "account_contact", "account_collaborator", "account_note",
+                  *ACCOUNT_STATES[1:], "pool", "scheduled_action")
     password = PASSWORD  # every seeded staff user's
 
     def __init__(self, root: Path) -> None:
@@ -298,6 +298,15 @@ class Suite:
             value = self._last_account[org.key]["milestones"][0]["actions"][-1]["id"]
         elif kind == "account_contact":
             value = self._last_account[org.key]["contacts"][0]["id"]
+        elif kind == "scheduled_action":  # a scheduled_account's Follow-up, due 24 hours after its start
+            self._seed_account(org, unique, "scheduled_account")
+            value = self._last_account[org.key]["milestones"][0]["actions"][-1]["id"]
+        elif kind == "pool":  # a round-robin pool of the org's CSM, no cap
+            value = self._accounts_api(org, "POST", "/pools", {"name": f"Pool {unique}", "rule": "round_robin",
+                                                               "members": [org.users["csm"].id]}, 201)["id"]
+        elif kind == "account_note":  # a note by org A's admin on the account seeded last
+            value = self._accounts_api(org, "POST", f"/accounts/{self._last_account[org.key]['id']}/notes",
+                                       {"body": f"Note {unique}"}, 201)["id"]
         elif kind == "account_collaborator":  # the org's CSM, added to the account seeded last
             value = org.users["csm"].id
             self._accounts_api(org, "POST", f"/accounts/{self._last_account[org.key]['id']}/collaborators",
@@ -383,7 +392,7 @@ class Suite:
                                        "content": {"subject": "Hi", "body": "Hello"}}}.get(state)
         if added:
             self._accounts_api(org, "POST", f"{url}/milestones/{milestone}/actions", added, 201)
-        if state in ("started_account", "ready_account", "executed_account"):
+        if state in ("started_account", "ready_account", "executed_account", "scheduled_account"):
             self._accounts_api(org, "POST", f"{url}/milestones/{milestone}/start")
         if state == "ready_account":
             while self.runtimes["accounts"].use_cases["run_due_jobs"]():  # the scheduler writes the email's draft
@@ -412,6 +421,8 @@ class Suite:
             return self.orgs["A"].users["csm"].id
         if name == "account_template":
             return self.account_template(self.orgs["A"])
+        if name == "pool_id":
+            return self.orgs["A"].seeds["pool"]
         raise KeyError(f"unknown placeholder {{{name}}}")
 
     # -- the tokens of mailed links (a fresh one per use: spending one must not starve the next) ----

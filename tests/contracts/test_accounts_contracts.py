@@ -15,7 +15,7 @@ from tests.contracts.test_event_contracts import ORG, example, schemas, validato
 ADMIN = "00000000-0000-4000-8000-0000000ad300"
 CSM = "00000000-0000-4000-8000-0000000c5300"
 # Staff-only texts the journey writes (notes, raw CRM notes, a transfer's note): in no event at all.
-INTERNAL_MARKERS = ("internal only", "still internal", "raw crm internal", "transfer internal")
+INTERNAL_MARKERS = ("internal only", "still internal", "raw crm internal", "transfer internal", "note body internal")
 
 
 @pytest.fixture
@@ -62,6 +62,7 @@ def test_accounts_publishes_every_documented_event_as_documented(accounts):
     use["change_details"](ORG, account.id, ADMIN, {"crm_notes": "raw crm internal"})
     use["add_collaborator"](ORG, account.id, ADMIN, ADMIN)
     use["assign_csm"](ORG, account.id, ADMIN, ADMIN, note="transfer internal", keep_previous=True)
+    use["add_note"](ORG, account.id, ADMIN, "note body internal")
     contact, account = use["add_contact"](ORG, account.id, ADMIN, {"name": "Sam Roe", "email": "sam@acme.test"})
     use["change_contact"](ORG, account.id, ADMIN, contact.id, {"title": "CTO"})
     account = use["apply_template"](ORG, account.id, ADMIN, revision["template_id"], confirm_reset=True)

@@ -96,7 +96,7 @@ def test_the_closed_check_catches_an_open_object():
 
 # -- the customer's token on every staff endpoint -------------------------------------------------
 
-MARKERS = ("NOTE-3f9c", "CRM-77ab", "TRANSFER-51de")
+MARKERS = ("NOTE-3f9c", "CRM-77ab", "TRANSFER-51de", "NOTEBODY-9a1b")
 
 
 @pytest.fixture(scope="module")
@@ -124,6 +124,9 @@ def test_a_customer_token_reads_nothing_staff_only(suite):
     moved = suite.call("POST", f"/api/accounts/accounts/{account_id}/csm", headers=admin,
                        body={"csm_id": org.users["csm"].id, "note": MARKERS[2]})
     assert moved.status_code == 200, moved.get_data(as_text=True)
+    noted = suite.call("POST", f"/api/accounts/accounts/{account_id}/notes", headers=admin,
+                       body={"body": f"Renewal risk: {MARKERS[3]}"})
+    assert noted.status_code == 201, noted.get_data(as_text=True)
     contact = account["contacts"][0]
     token = suite.contact_token_for(org, account_id, contact["id"], contact["email"])
     customer = {"Authorization": f"Bearer {token}"}
@@ -144,3 +147,5 @@ def test_a_customer_token_reads_nothing_staff_only(suite):
     # The same calls as the account's admin do show the notes: the markers are really there.
     staff_view = suite.call("GET", f"/api/accounts/accounts/{account_id}", headers=admin).get_data(as_text=True)
     assert MARKERS[0] in staff_view and MARKERS[1] in staff_view
+    notes = suite.call("GET", f"/api/accounts/accounts/{account_id}/notes", headers=admin).get_data(as_text=True)
+    assert MARKERS[3] in notes

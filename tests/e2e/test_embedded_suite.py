@@ -122,6 +122,14 @@ def test_the_demo_account_gets_its_drafts_from_the_scheduler(suite):
     assert email["type"] == "SEND_EMAIL" and "{{" not in email["draft"]["fields"]["body"]
     assert "Jordan" in email["draft"]["fields"]["body"]
 
+    # The other demo customers are in the admin's list, and their drafts wait in the review queue.
+    listed = requests.get(f"{gateway}/api/accounts/accounts?sort=arr&order=desc", headers=auth, timeout=5).json()
+    assert [a["company_name"] for a in listed["items"]] == ["Globex", "Umbrella Health", "Acme Corp", "Initech"]
+    queue = eventually(lambda: (q := requests.get(f"{gateway}/api/accounts/review-queue", headers=auth,
+                                                  timeout=5).json())["items"] and q, timeout=30, interval=0.5,
+                       what="drafts in the review queue")
+    assert {item["company_name"] for item in queue["items"]} <= {"Globex", "Umbrella Health", "Acme Corp"}
+
 
 def test_a_new_customer_signs_up_and_invites_a_teammate(suite):
     """Issue 4's day one, as a new user would do it against `make run`: sign up, find the mail in

@@ -304,6 +304,9 @@ def test_scheduled_actions_are_listed_triggered_and_cancelled_by_admins(suite, t
     last = datetime.fromisoformat(check_ins[2]["due_at"]) + timedelta(seconds=1)
     window = {"after": check_ins[0]["due_at"], "before": last.isoformat()}
     assert csm.problem("GET", "/scheduled-actions", status=403)["status"] == 403
+    for path in ("/scheduled-actions", "/review-queue", "/review-queue/count"):  # a typo never widens a list
+        typo = admin.problem("GET", f"{path}?acount_id={first['id']}", status=422)
+        assert [e["name"] for e in typo["errors"]] == ["query.acount_id"], path
     listed = admin("GET", "/scheduled-actions?" + urlencode(window))["items"]
     assert [i["action_id"] for i in listed] == [c["id"] for c in check_ins]
     assert {(i["label"], i["delay_hours"], i["milestone_name"]) for i in listed} == {("Check-in", 48, "Kickoff")}
