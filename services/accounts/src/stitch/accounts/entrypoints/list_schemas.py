@@ -7,7 +7,7 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 from stitch.accounts.application.listing import ARCHIVED_CHOICES, NEXT_ACTION_WINDOWS, NO_CSM, SORT_KEYS, time_zone
 from stitch.accounts.domain.errors import InvalidInput
 from stitch.accounts.domain.states import AccountStatus
-from stitch.accounts.entrypoints.schemas import ARR_MAX, Strict
+from stitch.accounts.entrypoints.schemas import ARR_MAX, Strict, id_field
 from stitch.common.http.pagination import PageArgs, page_schema
 
 STATUSES = [status.value for status in AccountStatus]
@@ -32,11 +32,6 @@ def _time_zone(name: str) -> None:
         raise ValidationError(invalid.violations[0].rule) from None
 
 
-def _id(description: str) -> fields.String:
-    return fields.String(load_default=None, validate=validate.Length(min=1, max=64),
-                         metadata={"description": description})
-
-
 def _amount(description: str) -> fields.Decimal:
     return fields.Decimal(load_default=None, validate=validate.Range(min=0, max=ARR_MAX),
                           metadata={"description": description})
@@ -53,10 +48,10 @@ class AccountListFilters(Strict):
                        metadata={"description": "the IANA time zone next_action's days are in", "example": "UTC"})
     arr_min = _amount("ARR at least this much (accounts without an ARR are left out)")
     arr_max = _amount("ARR at most this much")
-    csm_id = _id(f"the primary CSM; {NO_CSM}: accounts nobody owns")
+    csm_id = id_field(load_default=None, metadata={"description": f"the primary CSM; {NO_CSM}: accounts nobody owns"})
     mine = fields.Boolean(load_default=False, truthy={"true"}, falsy={"false"},
                           metadata={"description": "true: the accounts I own or collaborate on"})
-    template_id = _id("made from this template")
+    template_id = id_field(load_default=None, metadata={"description": "made from this template"})
     archived = fields.String(load_default="false", validate=validate.OneOf(ARCHIVED_CHOICES),
                              metadata={"description": "false (the default) hides archived accounts; true: only "
                                                       "them; all: both"})

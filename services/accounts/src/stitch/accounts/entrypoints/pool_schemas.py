@@ -13,7 +13,7 @@ from marshmallow import Schema, ValidationError, fields, pre_dump, validate, val
 from stitch.accounts.domain.pools import (CAPACITY_MAX, DESCRIPTION_LIMIT, MEMBER_ID_LIMIT, MEMBER_LIMIT, NAME_LIMIT,
                                           PoolRule)
 from stitch.accounts.domain.ownership import NOTE_LIMIT
-from stitch.accounts.entrypoints.schemas import Flag, Strict
+from stitch.accounts.entrypoints.schemas import Flag, Strict, id_field
 from stitch.common.http.pagination import page_schema
 
 BULK_LIMIT = 500
@@ -58,13 +58,13 @@ class PoolIn(PoolChangeIn):
 
 
 class AssignFromPoolIn(Strict):
-    pool_id = fields.String(required=True, validate=validate.Length(min=1, max=64))
+    pool_id = id_field(required=True)
     note = fields.String(load_default="", validate=validate.Length(max=NOTE_LIMIT), metadata={
         "description": "why, for the account's internal history (never sent to the customer)"})
 
 
 class BulkAssignIn(Strict):
-    account_ids = fields.List(fields.String(validate=validate.Length(min=1, max=64)), required=True,
+    account_ids = fields.List(id_field(), required=True,
                               validate=validate.Length(min=1, max=BULK_LIMIT),
                               metadata={"description": "assigned in this order"})
     reassign = Flag(load_default=False, metadata={

@@ -5,14 +5,10 @@ from __future__ import annotations
 from marshmallow import Schema, ValidationError, fields, post_dump, pre_dump, validate, validates_schema
 
 from stitch.accounts.domain.states import ActionType
-from stitch.accounts.entrypoints.schemas import RescheduleIn, Strict
+from stitch.accounts.entrypoints.schemas import RescheduleIn, Strict, id_field
 from stitch.common.http.pagination import PageArgs, page_schema
 
 BATCH_LIMIT = 100
-
-
-def _id(**kwargs) -> fields.String:
-    return fields.String(validate=validate.Length(min=1, max=64), **kwargs)
 
 
 # -- requests -----------------------------------------------------------------------------
@@ -21,7 +17,7 @@ class QueueFilterArgs(Schema):
         "description": "mine: accounts you own or collaborate on; all: every account (manage_accounts only)"})
     type = fields.String(load_default=None, validate=validate.OneOf([t.value for t in ActionType]),
                          metadata={"description": "only actions of this type"})
-    account_id = _id(load_default=None, metadata={"description": "only this account's actions"})
+    account_id = id_field(load_default=None, metadata={"description": "only this account's actions"})
 
 
 class ReviewQueueArgs(PageArgs, QueueFilterArgs):
@@ -31,12 +27,12 @@ class ReviewQueueArgs(PageArgs, QueueFilterArgs):
 class ScheduledArgs(PageArgs):
     after = fields.AwareDateTime(load_default=None, metadata={"description": "due at or after this time"})
     before = fields.AwareDateTime(load_default=None, metadata={"description": "due before this time"})
-    account_id = _id(load_default=None, metadata={"description": "only this account's actions"})
+    account_id = id_field(load_default=None, metadata={"description": "only this account's actions"})
 
 
 class BatchItemIn(Strict):
-    account_id = _id(required=True)
-    action_id = _id(required=True)
+    account_id = id_field(required=True)
+    action_id = id_field(required=True)
 
 
 class BatchIn(Strict):

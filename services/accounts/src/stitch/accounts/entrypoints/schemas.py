@@ -32,7 +32,8 @@ def _text(limit: int, **kwargs) -> fields.String:
     return fields.String(validate=validate.Length(max=limit), **kwargs)
 
 
-def _id(**kwargs) -> fields.String:
+def id_field(**kwargs) -> fields.String:
+    """An id in a request: what the tables hold (1 to 64 characters)."""
     return fields.String(validate=validate.Length(min=1, max=64), **kwargs)
 
 
@@ -97,9 +98,9 @@ class AccountIn(DetailsIn):
     contacts = fields.List(fields.Nested(ContactIn), required=True, validate=validate.Length(min=1, max=50),
                            metadata={"description": "at least one; the one marked is_primary (else the first) "
                                                     "is the primary contact"})
-    template_id = _id(metadata={"description": "apply this template's newest published revision"})
-    revision_id = _id(metadata={"description": "a specific published revision of template_id"})
-    csm_id = _id(metadata={"description": "the owning CSM (a CSM or an admin of the organization)"})
+    template_id = id_field(metadata={"description": "apply this template's newest published revision"})
+    revision_id = id_field(metadata={"description": "a specific published revision of template_id"})
+    csm_id = id_field(metadata={"description": "the owning CSM (a CSM or an admin of the organization)"})
     allow_duplicate = Flag(load_default=False, metadata={
         "description": "create a second account for a deal that already has one"})
 
@@ -123,7 +124,7 @@ class StatusIn(Strict):
 
 
 class CsmIn(Strict):
-    csm_id = _id(required=True)
+    csm_id = id_field(required=True)
     note = _text(2000, load_default="", metadata={
         "description": "why, for a transfer: kept in the account's internal history, never sent to the customer"})
     keep_previous_as_collaborator = Flag(load_default=False, metadata={
@@ -131,7 +132,7 @@ class CsmIn(Strict):
 
 
 class CollaboratorIn(Strict):
-    user_id = _id(required=True, metadata={"description": "an active CSM or admin of the organization"})
+    user_id = id_field(required=True, metadata={"description": "an active CSM or admin of the organization"})
 
 
 class ReasonIn(Strict):
@@ -139,8 +140,8 @@ class ReasonIn(Strict):
 
 
 class ApplyTemplateIn(Strict):
-    template_id = _id(required=True)
-    revision_id = _id(load_default=None, metadata={"description": "default: the newest published revision"})
+    template_id = id_field(required=True)
+    revision_id = id_field(load_default=None, metadata={"description": "default: the newest published revision"})
     confirm_reset = Flag(load_default=False, metadata={
         "description": "required to reapply: every milestone and action starts over (what was sent stays "
                        "in the history)"})
