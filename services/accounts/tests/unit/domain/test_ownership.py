@@ -150,3 +150,17 @@ def test_the_next_action_is_the_soonest_scheduled_or_the_oldest_waiting_draft(ki
         if action.state in (ActionState.PENDING, ActionState.REVIEW_PENDING, ActionState.READY):
             action.state = ActionState.SKIPPED
     assert account.next_action_at() is None
+
+
+def test_an_action_waits_since_it_became_ready_and_editing_keeps_its_place(kit):
+    account = kit.account(start=True)
+    email = kit.write_draft(account, "Welcome email", kit.T0 + kit.H)
+    assert email.ready_since == kit.T0 + kit.H
+    account.edit_draft(email.id, {"subject": "Welcome aboard"}, kit.T0 + 3 * kit.H, kit.CSM_ID)
+    assert email.ready_since == kit.T0 + kit.H  # the review queue keeps it where it was
+    account.execute(email.id, kit.T0 + 4 * kit.H, kit.CSM_ID, kit.POLICY, kit.PEOPLE)
+    account.delivery_failed(email.delivery_request, "mailbox_full", "The mailbox is full", kit.T0 + 5 * kit.H,
+                            retryable=True)
+    assert email.ready_since == kit.T0 + 5 * kit.H  # back in the queue from the failure
+    assert email.last_error["retryable"] is True
+    assert account.next_action_at() <= email.ready_since
