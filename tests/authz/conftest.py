@@ -53,6 +53,8 @@ from stitch.gateway.entrypoints.http import create_app as gateway_app
 SERVICES = gateway_config.SERVICES  # the five services the gateway routes to
 BASE_URLS = {service: f"http://{service}.authz.invalid" for service in SERVICES}  # never resolved
 PASSWORD = "correct horse battery staple"
+# What a service cannot start without outside dev (env "prod" here): connectors' token key.
+SERVICE_SETTINGS = {"connectors": {"token_keys": "suite1:" + base64.b64encode(bytes(range(32))).decode()}}
 # The matrix tests authorization, and logs in and calls far more often than a person could: the
 # gateway's rate limits (sign-in and mailed links per address and IP, link tokens per IP, the
 # per-org API quota) would answer 429 long before the matrix is through. They have their own
@@ -165,7 +167,8 @@ class Suite:
                   *ACCOUNT_STATES[1:], "pool", "scheduled_action")
     password = PASSWORD  # every seeded staff user's
 
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, settings: dict[str, dict[str, Any]] | None = None) -> None:
+        """``settings``: per service, settings that differ from the suite's (an SMTP server, a fake Slack)."""
         self.root = root
         self.keys = SigningKeys.load_or_create(root / "gateway-keys" / "signing-key.json")
         self.forger = TestKeys(kid=self.keys.kid)  # a key of our own under the gateway's kid
@@ -176,7 +179,9 @@ class Suite:
         for service in SERVICES:
             config, bootstrap, http = service_modules(service)
             runtime = bootstrap.bootstrap(config.load(var_dir=root, broker_url="memory://", database_url="",
-                                                      env="prod"), verifier=self.verifier)
+                                                      env="prod", **SERVICE_SETTINGS.get(service, {}),
+                                                      **(settings or {}).get(service, {})),
+                                          verifier=self.verifier)
             runtime.migrate()
             self.runtimes[service] = runtime
             self.apps[service] = http.create_app(runtime)

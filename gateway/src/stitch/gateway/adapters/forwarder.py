@@ -26,10 +26,13 @@ class Forwarder:
         self._timeout = timeout
 
     def forward(self, base_url: str, incoming: Request, *, path: str | None = None,
-                authorization: str | None = None) -> Response:
+                authorization: str | None = None, cookies: tuple[str, ...] = ()) -> Response:
         """Send ``incoming`` to ``base_url`` (at ``path`` if the gateway rewrote it), with
-        ``authorization`` in place of the caller's (a token minted for an API key)."""
+        ``authorization`` in place of the caller's (a token minted for an API key). Cookies are
+        not forwarded, except those named in ``cookies`` (an OAuth callback's browser binding)."""
         headers = {name: incoming.headers[name] for name in PASSED_REQUEST_HEADERS if name in incoming.headers}
+        if passed := [f"{name}={incoming.cookies[name]}" for name in cookies if name in incoming.cookies]:
+            headers["Cookie"] = "; ".join(passed)
         if authorization is not None:
             headers["Authorization"] = authorization
         headers["X-Request-Id"] = context.request_id.get() or context.new_id()

@@ -33,6 +33,7 @@ from stitch.gateway.entrypoints import admin_views, auth_views, dev_mailbox, lin
 from stitch.gateway.entrypoints.ops_page import OPS_PAGE
 
 PREFIX = "/api/gateway"
+OAUTH_COOKIE = "stitch_oauth"  # set by connectors when an admin starts connecting a provider
 CUSTOM_DOMAIN_TTL = 30.0  # seconds a verified (or unknown) host is remembered
 
 
@@ -89,6 +90,13 @@ def create_app(runtime: ServiceRuntime | None = None) -> Flask:
         if cell is None:  # a valid signature for an org that no longer exists
             raise Problem(401, "Unauthorized", "the token's organization is unknown", headers=CHALLENGE)
         return _forward(runtime, cell, service, authorization=g.get("minted_authorization"))
+
+    @app.get("/oauth/<provider>/callback")
+    def oauth_callback(provider: str) -> Response:
+        # A provider sends the admin's browser back here (a public route: no token). The org is not
+        # known until connectors reads the state, so the default cell answers. Only the cookie that
+        # binds the flow to this browser goes along; the refresh cookie never leaves the gateway.
+        return _forward(runtime, DEFAULT_CELL, "connectors", cookies=(OAUTH_COOKIE,))
 
     blueprint = Blueprint("gateway", __name__, description="Gateway operations")
 

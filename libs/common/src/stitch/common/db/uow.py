@@ -11,9 +11,9 @@ from datetime import UTC, datetime
 from typing import Any, Self
 
 from sqlalchemy import Engine, MetaData, event, func, insert, select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, sessionmaker
 
+from stitch.common.db.dialects import dialect_insert
 from stitch.common.envelope import Envelope, new_event
 
 ORG_KEY = "stitch.org_id"
@@ -74,9 +74,8 @@ class SqlUnitOfWork:
 
     def claim_inbox(self, envelope: Envelope) -> bool:
         """Record the event as received; False if it was already applied (a redelivery)."""
-        dialect = postgresql if self.session.bind.dialect.name == "postgresql" else sqlite
         result = self.session.execute(
-            dialect.insert(self._inbox)
+            dialect_insert(self.session)(self._inbox)
             .values(event_id=envelope.id, event_type=envelope.type, received_at=datetime.now(UTC))
             .on_conflict_do_nothing(index_elements=["event_id"])
             .returning(self._inbox.c.event_id)  # rowcount is unreliable across drivers; a row is not

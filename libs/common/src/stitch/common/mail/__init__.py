@@ -7,14 +7,15 @@ so nothing here logs a body, a link or a full address.
 from __future__ import annotations
 
 from stitch.common.mail.background import BackgroundMailer
+from stitch.common.mail.failures import MailFailure, classify
 from stitch.common.mail.links import find_links, split_links
 from stitch.common.mail.maildir import MaildirReader, MaildirTransport, MailSummary, StoredMail
-from stitch.common.mail.message import Mail, MailTransport, compose
+from stitch.common.mail.message import Delivered, DeliveringTransport, Mail, MailTransport, compose
 from stitch.common.mail.smtp import SmtpTransport
 from stitch.common.mail.url import is_maildir, maildir_directory, transport_from_url
 
 __all__ = [
-    "BackgroundMailer", "Mail", "MailSummary", "MailTransport", "MaildirReader", "MaildirTransport",
-    "SmtpTransport", "StoredMail", "compose", "find_links", "is_maildir", "maildir_directory",
-    "split_links", "transport_from_url",
+    "BackgroundMailer", "Delivered", "DeliveringTransport", "Mail", "MailFailure", "MailSummary",
+    "MailTransport", "MaildirReader", "MaildirTransport", "SmtpTransport", "StoredMail", "classify",
+    "compose", "find_links", "is_maildir", "maildir_directory", "split_links", "transport_from_url",
 ]

@@ -32,6 +32,8 @@ class BackgroundMailer:
         self._closed = False
 
     def send(self, mail: Mail) -> None:
+        """Queue ``mail``. Returns None, not a Message-ID: nothing is sent yet, and a failure later is
+        retried, then logged and dropped. Use a transport's ``deliver`` to learn the outcome."""
         with self._progress:
             if self._closed:
                 raise RuntimeError("the mailer is closed")

@@ -14,7 +14,7 @@ from email.utils import parsedate_to_datetime
 from pathlib import Path
 
 from stitch.common.mail.links import find_links
-from stitch.common.mail.message import Mail, compose
+from stitch.common.mail.message import Delivered, Mail, compose
 
 # Maildir keys only; anything else (slashes, "..") is refused before the mailbox sees it.
 _MAIL_ID = re.compile(r"^[A-Za-z0-9._,:=-]{1,200}$")
@@ -32,13 +32,18 @@ class MaildirTransport:
     def __repr__(self) -> str:
         return f"MaildirTransport({str(self.directory)!r}, {self.sender!r})"
 
-    def send(self, mail: Mail) -> None:
+    def send(self, mail: Mail) -> str:
+        return self.deliver(mail).message_id
+
+    def deliver(self, mail: Mail) -> Delivered:
+        """Written to ``new/`` with every header, Bcc included (the dev mailbox shows it)."""
         message = compose(mail, self.sender)
         with self._lock:
             # Made here, not by Maildir(create=True): that skips tmp/new/cur when the folder exists.
             for folder in ("tmp", "new", "cur"):
                 (self.directory / folder).mkdir(parents=True, exist_ok=True)
             mailbox.Maildir(self.directory, create=True).add(message)  # lands in new/
+        return Delivered(message_id=str(message["Message-ID"]))
 
 
 @dataclass(frozen=True)
@@ -55,6 +60,9 @@ class StoredMail(MailSummary):
     text: str
     html: str | None
     links: list[str]
+    cc: str = ""
+    bcc: str = ""  # kept in the Maildir (an SMTP server never sees the header)
+    reply_to: str = ""
 
 
 class MaildirReader:
@@ -87,7 +95,9 @@ class MaildirReader:
         html_part = message.get_body(preferencelist=("html",))
         text = text_part.get_content() if text_part is not None else ""
         html = html_part.get_content() if html_part is not None else None
-        return StoredMail(**vars(_summary(mail_id, message)), text=text, html=html, links=find_links(text))
+        return StoredMail(**vars(_summary(mail_id, message)), text=text, html=html, links=find_links(text),
+                          cc=str(message.get("Cc", "")), bcc=str(message.get("Bcc", "")),
+                          reply_to=str(message.get("Reply-To", "")))
 
     def _open(self) -> mailbox.Maildir | None:
         # The transport makes tmp/, new/ and cur/ one after another as the first mail goes out;

@@ -9,6 +9,7 @@ import pytest
 from stitch.common.testing import infra
 from stitch.common.testing.databases import DatabaseFactory
 from stitch.common.testing.fakes import TestKeys
+from stitch.common.testing.smtp_server import SmtpTestServer
 
 
 @pytest.fixture(scope="session")
@@ -66,6 +67,22 @@ def _delete_broker_objects(url: str, prefix: str) -> None:
 @pytest.fixture(scope="session")
 def test_keys() -> TestKeys:
     return TestKeys()
+
+
+@pytest.fixture
+def fake_slack():
+    """A fake slack.com on loopback (OAuth v2 and the Web API), driven through slack_sdk and Authlib."""
+    from stitch.common.testing.fake_slack import FakeSlack
+
+    with FakeSlack() as slack:
+        yield slack
+
+
+@pytest.fixture
+def smtp_server() -> Iterator[SmtpTestServer]:
+    """A real SMTP server on 127.0.0.1 (no TLS: use ``security="none"``) that keeps what it accepts."""
+    with SmtpTestServer() as server:
+        yield server
 
 
 def pytest_runtest_setup(item: pytest.Item) -> None:

@@ -45,11 +45,13 @@ class WsgiForwarder:
         self.calls: list[ForwardedCall] = []
 
     def forward(self, base_url: str, incoming: Request, *, path: str | None = None,
-                authorization: str | None = None) -> Response:
+                authorization: str | None = None, cookies: tuple[str, ...] = ()) -> Response:
         app = self.apps.get(base_url.rstrip("/"))
         if app is None:
             raise NoAppAtBaseUrl(f"no app is mapped to {base_url!r}")
         headers = {name: incoming.headers[name] for name in self._passed if name in incoming.headers}
+        if passed := [f"{name}={incoming.cookies[name]}" for name in cookies if name in incoming.cookies]:
+            headers["Cookie"] = "; ".join(passed)  # only the cookies the gateway names, as over HTTP
         if authorization is not None:
             headers["Authorization"] = authorization
         headers["X-Request-Id"] = context.request_id.get() or context.new_id()

@@ -5,11 +5,11 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import and_, or_, select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from stitch.accounts.adapters.tables import template_catalog as catalog
 from stitch.accounts.application.catalog import CatalogEntry
+from stitch.common.db.dialects import dialect_insert
 
 
 class SqlTemplateCatalog:
@@ -17,10 +17,9 @@ class SqlTemplateCatalog:
         self._session = session
 
     def upsert(self, entry: CatalogEntry) -> None:
-        dialect = postgresql if self._session.bind.dialect.name == "postgresql" else sqlite
         values = {"org_id": entry.org_id, "template_id": entry.template_id, "name": entry.name,
                   "created_at": entry.created_at, "recorded_at": entry.recorded_at}
-        statement = dialect.insert(catalog).values(**values)
+        statement = dialect_insert(self._session)(catalog).values(**values)
         self._session.execute(statement.on_conflict_do_update(
             index_elements=["org_id", "template_id"], set_={"name": statement.excluded.name}))
 

@@ -7,16 +7,11 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import func, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from stitch.accounts.adapters.tables import connections, engine_settings, handled_requests, organizations, staff_users
 from stitch.accounts.application.ports import EngineSettings, Organization, StaffUser
-
-
-def dialect_insert(session: Session):
-    """INSERT with ``on_conflict_do_*`` for the session's database."""
-    return (postgresql if session.bind.dialect.name == "postgresql" else sqlite).insert
+from stitch.common.db.dialects import dialect_insert
 
 
 class SqlStaffDirectory:

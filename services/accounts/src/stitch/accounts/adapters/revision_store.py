@@ -11,10 +11,10 @@ from datetime import UTC, datetime
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from stitch.accounts.adapters.read_models import dialect_insert
 from stitch.accounts.adapters.tables import template_revisions as revisions
 from stitch.accounts.adapters.tables import template_states as states
 from stitch.accounts.domain.plan import RevisionSnapshot
+from stitch.common.db.dialects import dialect_insert
 
 TEMPLATE_STATES = frozenset({"active", "archived", "deleted"})
 
