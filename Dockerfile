@@ -82,7 +82,7 @@ ENV SERVICE=${SERVICE} \
 RUN groupadd --system --gid 10001 stitch \
  && useradd --system --uid 10001 --gid stitch --create-home --home-dir /home/stitch \
       --shell /usr/sbin/nologin stitch \
- && install -d -o stitch -g stitch -m 0750 /var/lib/stitch /keys \
+ && install -d -o stitch -g stitch -m 0750 /var/lib/stitch /var/lib/stitch/keys /keys \
  && install -d -o stitch -g stitch -m 0700 /tmp/prometheus
 
 WORKDIR /app

@@ -130,6 +130,23 @@ def test_the_demo_account_gets_its_drafts_from_the_scheduler(suite):
                        what="drafts in the review queue")
     assert {item["company_name"] for item in queue["items"]} <= {"Globex", "Umbrella Health", "Acme Corp"}
 
+    # Approved, the welcome email goes out through connectors to the dev mailbox, and the action
+    # hears back: executed.
+    executed = requests.post(f"{gateway}/api/accounts/accounts/{account_id}/actions/{email['id']}/execute",
+                             headers=auth, timeout=5)
+    assert executed.status_code == 200, executed.text
+
+    def delivered() -> dict | None:
+        body = requests.get(f"{gateway}/api/accounts/accounts/{account_id}", headers=auth, timeout=5).json()
+        return body if body["milestones"][0]["actions"][0]["state"] == "executed" else None
+
+    eventually(delivered, timeout=30, interval=0.5, what="the welcome email executed")
+    inbox = requests.get(f"{gateway}/dev/mail", headers={"Accept": "application/json"}, timeout=5).json()
+    welcome = next(item for item in inbox["items"] if item["to"].endswith("<jordan@acme.test>"))
+    assert welcome["subject"] == email["draft"]["fields"]["subject"]
+    log = requests.get(f"{gateway}/api/connectors/deliveries?account_id={account_id}", headers=auth, timeout=5)
+    assert [d["status"] for d in log.json()["items"]] == ["delivered"]
+
 
 def test_a_new_customer_signs_up_and_invites_a_teammate(suite):
     """Issue 4's day one, as a new user would do it against `make run`: sign up, find the mail in

@@ -89,7 +89,14 @@ def _dev_keys(settings: config.Settings) -> str:
     path = Path(settings.var_dir) / "keys" / "connectors-token-keys"
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)
-        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        partial = path.with_name(f"{path.name}.{os.getpid()}")
+        descriptor = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         with os.fdopen(descriptor, "w") as file:
             file.write(new_key_entry("dev1"))
+        try:  # whole or not at all; if another process got there first, its key is the key
+            os.link(partial, path)
+        except FileExistsError:
+            pass
+        finally:
+            partial.unlink()
     return path.read_text().strip()
