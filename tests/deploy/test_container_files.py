@@ -38,14 +38,15 @@ PACKAGE_DIRS = {
     "connectors": "services/connectors",
 }
 PORTS = {"gateway": 8080, "templates": 8101, "accounts": 8102, "workflows": 8103, "portal": 8104, "connectors": 8105}
-# DESIGN §1, "Processes": every one of them runs in the full stack as `<part>-<process>`.
+# DESIGN §1, "Processes": every one of them runs in the full stack as `<part>-<process>`; connectors
+# adds beat for its periodic scans (delivery queue, token refresh; ADR 0007).
 PROCESSES = {
     "gateway": ("api", "consumer", "relay"),
     "templates": ("api", "consumer", "relay"),
     "accounts": ("api", "worker", "beat", "consumer", "relay"),
     "workflows": ("api", "worker", "beat", "consumer", "relay"),
     "portal": ("api", "consumer", "relay"),
-    "connectors": ("api", "worker", "consumer", "relay"),
+    "connectors": ("api", "worker", "beat", "consumer", "relay"),
 }
 OWNER_ROLE, APP_ROLE = "stitch_owner", "stitch_app"  # deploy/compose/postgres-init.sql
 APP_SPEC = re.compile(r"^stitch\.(?P<part>\w+)\.entrypoints\.http:create_app\(\)$")

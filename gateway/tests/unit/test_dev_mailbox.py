@@ -106,7 +106,21 @@ def test_reading_a_mail_as_json(client, maildir):
     assert body["text"].startswith("Open https://")
     assert body["html"].startswith("<p><a href=")
     assert body["links"] == [LINK, "https://app.stitch.example/help"]
-    assert set(body) == {"id", "to", "sender", "subject", "date", "text", "html", "links"}
+    assert set(body) == {"id", "to", "sender", "subject", "date", "cc", "bcc", "reply_to", "text", "html", "links"}
+
+
+def test_customer_mail_shows_its_cc_bcc_and_reply_to(client, maildir):
+    """Connectors' customer email lands here in embedded mode with the CSM in Reply-To and copies."""
+    mail_id = deliver(maildir, cc=("Maya <maya@vendor.example>",), bcc=("audit@vendor.example",),
+                      reply_to="maya@vendor.example")
+
+    body = client.get(f"/dev/mail/{mail_id}", headers=JSON).json
+    page = client.get(f"/dev/mail/{mail_id}").text
+
+    assert (body["cc"], body["bcc"], body["reply_to"]) == (
+        "Maya <maya@vendor.example>", "audit@vendor.example", "maya@vendor.example")
+    assert "<th>Cc</th><td>Maya &lt;maya@vendor.example&gt;</td>" in page
+    assert "<th>Reply-To</th><td>maya@vendor.example</td>" in page and "<th>Bcc</th>" in page
 
 
 def test_a_text_only_mail_has_no_frame(client, maildir):

@@ -52,6 +52,9 @@ LIST_PAGE = _HEAD + """<h1>Mailbox</h1>
 READ_PAGE = _HEAD + """<p><a href="{{ url_for('dev_mailbox.inbox') }}">← All mail</a></p>
 <h1>{{ mail.subject or '(no subject)' }}</h1>
 <table><tr><th>From</th><td>{{ mail.sender }}</td></tr><tr><th>To</th><td>{{ mail.to }}</td></tr>
+{% if mail.cc %}<tr><th>Cc</th><td>{{ mail.cc }}</td></tr>{% endif %}
+{% if mail.bcc %}<tr><th>Bcc</th><td>{{ mail.bcc }} <small>(not shown to recipients)</small></td></tr>{% endif %}
+{% if mail.reply_to %}<tr><th>Reply-To</th><td>{{ mail.reply_to }}</td></tr>{% endif %}
 <tr><th>Date</th><td>{{ when(mail.date) }}</td></tr></table>
 <h2>Text</h2><pre>{{ text }}</pre>
 {% if mail.html is not none %}<h2>HTML</h2>
@@ -111,4 +114,5 @@ def _summary_json(mail: MailSummary) -> dict[str, Any]:
 
 
 def _mail_json(mail: StoredMail) -> dict[str, Any]:
-    return _summary_json(mail) | {"text": mail.text, "html": mail.html, "links": mail.links}
+    return _summary_json(mail) | {"cc": mail.cc, "bcc": mail.bcc, "reply_to": mail.reply_to, "text": mail.text,
+                                  "html": mail.html, "links": mail.links}

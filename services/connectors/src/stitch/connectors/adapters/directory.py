@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from stitch.common.db.dialects import dialect_insert
@@ -44,6 +44,12 @@ class SqlDirectory:
         row = self._session.execute(select(staff_users).where(staff_users.c.org_id == org_id,
                                                               staff_users.c.user_id == user_id)).first()
         return StaffUser(user_id=row.user_id, name=row.name, email=row.email, active=row.active) if row else None
+
+    def is_staff_email(self, org_id: str, email: str) -> bool:
+        found = self._session.execute(select(staff_users.c.user_id).where(
+            staff_users.c.org_id == org_id, staff_users.c.active.is_(True),
+            func.lower(staff_users.c.email) == email.strip().lower()).limit(1)).first()
+        return found is not None
 
     def upsert_branding(self, org_id: str, branding: Branding, changed_at: datetime) -> None:
         statement = dialect_insert(self._session)(brandings).values(

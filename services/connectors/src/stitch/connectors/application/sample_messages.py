@@ -23,6 +23,9 @@ def send_test_email(deps: Deps, org_id: str, user_id: str, to: str | None) -> De
         uow.set_org(org_id)
         caller = uow.directory.user(org_id, user_id)
         company = branding_of(uow, org_id).company_name or "your team"
+        # Only to the team's own inboxes: a test message must not become a way to mail anyone.
+        if to is not None and not uow.directory.is_staff_email(org_id, to):
+            raise InvalidInput("to", "must be the address of an active member of your organization")
     to = to or (caller.email if caller else None)
     if not to:
         raise InvalidInput("to", "required: Stitch does not know your email address yet")

@@ -97,7 +97,8 @@ class ConnectionTestOut(Closed):
 
 class TestMessageIn(Schema):
     channel = fields.String(required=True, validate=validate.OneOf(["email", "slack"]))
-    to = fields.Email(load_default=None, metadata={"description": "email: the address (default: yours)"})
+    to = fields.Email(load_default=None, metadata={
+        "description": "email: a member of your organization (default: you); never an outside address"})
     slack_channel = fields.String(load_default=None, validate=validate.Regexp(SLACK_CHANNEL, error=CHANNEL_RULE),
                                   metadata={"description": "slack: the channel to post in (required for slack)"})
 
