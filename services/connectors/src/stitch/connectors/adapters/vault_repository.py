@@ -55,9 +55,9 @@ class SqlVault:
                          limit, lease_until, (vault_index.c.connection_id, vault_index.c.org_id))
         return [Due(*row) for row in rows]
 
-    def release(self, connection_id: str) -> None:
+    def schedule_refresh(self, connection_id: str, refresh_at: datetime | None) -> None:
         self._session.execute(update(vault_index).where(vault_index.c.connection_id == connection_id)
-                              .values(leased_until=None))
+                              .values(refresh_at=refresh_at, leased_until=None))
 
     def not_under(self, key_id: str, limit: int, after: str) -> list[Due]:
         rows = self._session.execute(

@@ -16,6 +16,7 @@ from stitch.connectors.application import events, vault
 from stitch.connectors.application.common import Deps
 from stitch.connectors.application.outgoing import compose_email, slack_message
 from stitch.connectors.application.ports import Due, UnitOfWork
+from stitch.connectors.domain.connections import ConnectionStatus
 from stitch.connectors.domain.deliveries import Delivery, DeliveryStatus
 from stitch.connectors.domain.failures import SendFailure
 
@@ -140,7 +141,10 @@ def _send(deps: Deps, delivery: Delivery) -> tuple[str, tuple[str, ...]]:
         with deps.uow() as uow:
             uow.set_org(delivery.org_id)
             message = slack_message(uow, delivery, connection)
-        return deps.slack.post_message(token, message), ()
+        ts = deps.slack.post_message(token, message)
+        if connection.status is ConnectionStatus.ERROR:  # it works again: say so
+            vault.connection_worked(deps, delivery.org_id, connection.id)
+        return ts, ()
     raise SendFailure("channel_unavailable",
                       "Stitch cannot send calendar invitations yet. Send the invitation from your calendar and "
                       "mark the action done.", retryable=False)

@@ -80,12 +80,13 @@ def refresh(deps: Deps, org_id: str, connection_id: str) -> None:
         uow.set_org(org_id)
         connection = uow.connections.get(org_id, connection_id, lock=True)
         if connection is None or not connection.active or connection.status is ConnectionStatus.NEEDS_RECONNECT:
-            uow.vault.release(connection_id)
+            uow.vault.schedule_refresh(connection_id, None)  # only a reconnect brings new tokens
             uow.commit()
             return
         now = deps.clock()
         if connection.token_expires_at is None or connection.token_expires_at - deps.refresh_margin > now:
-            uow.vault.release(connection_id)  # another worker refreshed it while we waited for the row
+            uow.vault.schedule_refresh(connection_id, connection.token_expires_at and
+                                       connection.token_expires_at - deps.refresh_margin)  # another worker did it
             uow.commit()
             return
         try:
@@ -99,8 +100,8 @@ def refresh(deps: Deps, org_id: str, connection_id: str) -> None:
             tokens = deps.oauth.refresh(connection.provider, refresh_token)
         except OAuthFailure as failure:
             _record_failure(uow, connection, deps, failure.message, needs_reconnect=failure.needs_reconnect)
-            if not failure.needs_reconnect:  # try again soon; the access token may still have minutes left
-                uow.vault.index(org_id, connection_id, deps.cipher.primary_key_id, now + deps.retry.base)
+            # Try again soon while the access token may still have minutes left; never after a refusal.
+            uow.vault.schedule_refresh(connection_id, None if failure.needs_reconnect else now + deps.retry.base)
             uow.commit()
             log.warning("refreshing %s connection %s failed: %s", connection.provider, connection_id, failure.code)
             return
