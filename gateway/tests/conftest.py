@@ -217,10 +217,13 @@ class RecordingForwarder:
     def __init__(self):
         self.calls = []
 
-    def forward(self, base_url, incoming, *, path=None, authorization=None):
+    def forward(self, base_url, incoming, *, path=None, authorization=None, cookies=()):
         headers = dict(incoming.headers)
         if authorization is not None:
             headers["Authorization"] = authorization
+        headers.pop("Cookie", None)  # as the real forwarder: only the cookies named pass
+        if passed := [f"{name}={incoming.cookies[name]}" for name in cookies if name in incoming.cookies]:
+            headers["Cookie"] = "; ".join(passed)
         self.calls.append((base_url, path or incoming.path, headers))
         return Response('{"ok": true}', status=200, mimetype="application/json")
 

@@ -67,3 +67,33 @@ def test_a_service_that_does_not_answer_is_a_502(tmp_path):
     token = _sign_in(client)
     response = client.get("/api/accounts/template-catalog", headers={"Authorization": f"Bearer {token}"})
     assert response.status_code == 502 and response.content_type == "application/problem+json"
+
+
+def test_an_oauth_callback_reaches_connectors_with_its_one_cookie(tmp_path):
+    """The provider sends the admin's browser back without a token: the gateway forwards the
+    callback to connectors with the flow's binding cookie and no other (the refresh cookie stays)."""
+    from flask import Flask, jsonify, request
+
+    seen = {}
+    connectors = Flask("fake-connectors")
+
+    @connectors.get("/oauth/<provider>/callback")
+    def callback(provider):
+        seen.update(provider=provider, cookie=request.headers.get("Cookie"), query=request.args.to_dict())
+        response = jsonify(ok=True)
+        response.set_cookie("stitch_oauth", "", max_age=0, path="/oauth/")
+        return response
+
+    server = make_server("127.0.0.1", 0, connectors, threaded=True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        client = gateway_app(_gateway_runtime(tmp_path, connectors_url=f"http://127.0.0.1:{server.port}")).test_client()
+        client.set_cookie("stitch_oauth", "browser-secret", path="/oauth/")
+        client.set_cookie("stitch_refresh", "refresh-token-value", path="/")
+        answer = client.get("/oauth/slack/callback?code=c0de&state=st4te")
+    finally:
+        server.shutdown()
+    assert answer.status_code == 200
+    assert seen == {"provider": "slack", "cookie": "stitch_oauth=browser-secret",
+                    "query": {"code": "c0de", "state": "st4te"}}
+    assert "stitch_oauth=;" in answer.headers["Set-Cookie"]  # the service's answer comes back whole
