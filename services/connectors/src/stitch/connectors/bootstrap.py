@@ -42,11 +42,12 @@ def bootstrap(settings: config.Settings | None = None, *, uow: Callable[[], Any]
     definitions = load_definitions({"slack": settings.slack_base_url})
     credentials = {name: (settings.slack_client_id, settings.slack_client_secret)
                    for name in ("slack",) if settings.slack_client_id and settings.slack_client_secret}
+    clock = clock or (lambda: datetime.now(UTC))
     deps = Deps(
-        uow=runtime.uow, clock=clock or (lambda: datetime.now(UTC)),
+        uow=runtime.uow, clock=clock,
         cipher=cipher or cipher_from_setting(settings.token_keys or _dev_keys(settings)),
         providers=definitions, configured=frozenset(credentials),
-        oauth=oauth or AuthlibOAuthClient(definitions, credentials, timeout=settings.provider_timeout),
+        oauth=oauth or AuthlibOAuthClient(definitions, credentials, timeout=settings.provider_timeout, clock=clock),
         slack=slack or SlackWebApi(definitions["slack"].api_url, timeout=settings.provider_timeout),
         email=email or TransportEmailSender(_mail_transport(settings), settings.mail_sender),
         public_url=settings.public_url,

@@ -43,7 +43,7 @@ class RetryPolicy:
             return min(timedelta(seconds=max(retry_after, 0)), self.cap)
         backoff = min(self.base * 2 ** (attempt - 1), self.cap)
         spread = (rng or random).uniform(-self.jitter, self.jitter)
-        return backoff * (1 + spread)
+        return min(backoff * (1 + spread), self.cap)
 
 
 @dataclasses.dataclass(frozen=True)
