@@ -122,6 +122,7 @@ def _deliveries() -> None:
         sa.Column("org_id", sa.String(36), nullable=False),
         sa.Column("due_at", Time, nullable=False),
         sa.Column("leased_until", Time),
+        sa.Column("lease_token", sa.String(36)),
     )
     op.create_index("ix_delivery_queue_due_at", "delivery_queue", ["due_at"])
 

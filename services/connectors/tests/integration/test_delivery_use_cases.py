@@ -203,7 +203,8 @@ def test_a_delivery_left_sending_is_failed_as_outcome_unknown_and_never_sent_bli
     assert delivery.attempt_log[0]["result"] == "failed"
     [answer] = connectors.answers()
     assert answer["type"] == kit.FAILED
-    assert (answer["data"]["error"]["code"], answer["data"]["error"]["retryable"]) == ("outcome_unknown", True)
+    # Not "retryable": sending it again is exactly how a customer would get it twice.
+    assert (answer["data"]["error"]["code"], answer["data"]["error"]["retryable"]) == ("outcome_unknown", False)
     assert connectors.run() == 0
     assert connectors.smtp.received == []
 

@@ -103,12 +103,12 @@ def test_a_revoked_token_needs_a_reconnect(fake_slack: FakeSlack, slack: SlackWe
     assert "reconnect Slack in Settings → Integrations" in failure.value.message
 
 
-def test_an_expired_token_needs_a_reconnect(fake_slack: FakeSlack, slack: SlackWebApi) -> None:
+def test_an_expired_token_is_renewed_and_tried_again_not_a_reconnect(fake_slack: FakeSlack, slack: SlackWebApi) -> None:
     token = fake_slack.install().access_token
     fake_slack.expire(token)
     with pytest.raises(SendFailure) as failure:
         slack.identify(token)
-    assert failure.value.needs_reconnect is True
+    assert (failure.value.code, failure.value.retryable, failure.value.needs_reconnect) == ("token_expired", True, False)
 
 
 def test_a_missing_scope_needs_a_reconnect_that_grants_it(fake_slack: FakeSlack, slack: SlackWebApi) -> None:

@@ -171,7 +171,7 @@ def test_an_abandoned_attempt_fails_as_outcome_unknown_and_closes_its_log_entry(
     delivery.start_attempt(at(0))
     delivery.lost_attempt(at(600))
     assert (delivery.status, delivery.error, delivery.finished_at) == (DeliveryStatus.FAILED, OUTCOME_UNKNOWN, at(600))
-    assert OUTCOME_UNKNOWN.code == "outcome_unknown" and OUTCOME_UNKNOWN.retryable is True
+    assert OUTCOME_UNKNOWN.code == "outcome_unknown" and OUTCOME_UNKNOWN.retryable is False
     assert delivery.attempt_log[0] == {"attempt": 1, "started_at": at(0).isoformat(),
                                       "finished_at": at(600).isoformat(), "result": "failed",
                                       "error": OUTCOME_UNKNOWN.as_dict()}

@@ -10,8 +10,10 @@ from sqlalchemy.orm import Session
 
 
 def claim_due(session: Session, table: Table, id_column: Column, order_column: Column, due: ColumnElement[bool],
-              limit: int, lease_until: datetime, returning: tuple[Column, ...]) -> list[Row[Any]]:
-    """Set ``leased_until`` on up to ``limit`` rows matching ``due`` (oldest first) and return them.
+              limit: int, lease_until: datetime, returning: tuple[Column, ...],
+              also: dict[str, Any] | None = None) -> list[Row[Any]]:
+    """Set ``leased_until`` (and the columns in ``also``, e.g. a lease token) on up to ``limit`` rows
+    matching ``due`` (oldest first) and return them.
 
     Concurrent claimers get disjoint rows: on PostgreSQL rows another claimer holds are skipped,
     not waited for; on SQLite the one writer at a time makes the UPDATE atomic on its own.
@@ -24,4 +26,4 @@ def claim_due(session: Session, table: Table, id_column: Column, order_column: C
         statement = update(table).where(id_column == picked.c[id_column.name])
     else:
         statement = update(table).where(id_column.in_(picked.scalar_subquery()))
-    return session.execute(statement.values(leased_until=lease_until).returning(*returning)).all()
+    return session.execute(statement.values(leased_until=lease_until, **(also or {})).returning(*returning)).all()

@@ -11,8 +11,10 @@ import ssl
 from dataclasses import dataclass
 from typing import Literal
 
+from stitch.common.mail.smtp import OutcomeUnknown
+
 FailureKind = Literal["refused", "busy", "recipients_refused", "login_failed", "timeout", "unreachable",
-                      "tls_failed", "unexpected"]
+                      "tls_failed", "outcome_unknown", "unexpected"]
 _MAX_TEXT = 300
 
 
@@ -31,6 +33,8 @@ def classify(error: BaseException) -> MailFailure:
     ``server_text`` holds no credentials: SmtpTransport cuts a server's echo of them out of
     login errors before they get here.
     """
+    if isinstance(error, OutcomeUnknown):  # sent whole, answer lost: sending again may deliver it twice
+        return MailFailure(False, "outcome_unknown", None, _text(str(error)))
     if isinstance(error, smtplib.SMTPRecipientsRefused):
         return _recipients_refused(error)
     if isinstance(error, smtplib.SMTPAuthenticationError):

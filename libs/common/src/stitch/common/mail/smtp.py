@@ -32,13 +32,25 @@ class SmtpTransport:
 
     def deliver(self, mail: Mail) -> Delivered:
         """Send now. Raises smtplib/ssl/OSError exceptions as they come (see mail.failures.classify);
-        refusing every recipient raises SMTPRecipientsRefused, refusing some is ``refused``."""
+        refusing every recipient raises SMTPRecipientsRefused, refusing some is ``refused``.
+
+        Raises OutcomeUnknown when the whole message went out but the server's answer never came
+        (cut off, timed out): it may have been accepted, so sending it again may deliver it twice.
+        """
         message = compose(mail, self.sender)
-        with self._connect() as smtp:
-            if self.username:
-                self._login(smtp)
-            # To, Cc and Bcc are the envelope recipients; the Bcc header is left off the wire.
-            refused = smtp.send_message(message)
+        smtp = self._connect()
+        try:
+            with smtp:
+                if self.username:
+                    self._login(smtp)
+                # To, Cc and Bcc are the envelope recipients; the Bcc header is left off the wire.
+                refused = smtp.send_message(message)
+        except smtplib.SMTPResponseException:
+            raise  # the server answered, with a code that says what happened
+        except OSError as error:  # disconnected or timed out (smtplib's errors are OSErrors too)
+            if smtp.payload_sent:
+                raise OutcomeUnknown(f"no answer after the message was sent: {type(error).__name__}") from error
+            raise
         return Delivered(message_id=str(message["Message-ID"]), refused=tuple(refused))
 
     def _login(self, smtp: smtplib.SMTP) -> None:
@@ -61,11 +73,11 @@ class SmtpTransport:
             text = text.replace(secret, "***")
         return text
 
-    def _connect(self) -> smtplib.SMTP:
+    def _connect(self) -> _TrackingSmtp | _TrackingSmtpSsl:
         # Certificates are always verified: these mails carry sign-in links.
         if self.security == "ssl":
-            return smtplib.SMTP_SSL(self.host, self.port, timeout=self.timeout, context=ssl.create_default_context())
-        smtp = smtplib.SMTP(self.host, self.port, timeout=self.timeout)
+            return _TrackingSmtpSsl(self.host, self.port, timeout=self.timeout, context=ssl.create_default_context())
+        smtp = _TrackingSmtp(self.host, self.port, timeout=self.timeout)
         if self.security == "starttls":
             try:
                 smtp.starttls(context=ssl.create_default_context())
@@ -73,6 +85,30 @@ class SmtpTransport:
                 smtp.close()
                 raise
         return smtp
+
+
+class OutcomeUnknown(smtplib.SMTPException):
+    """The message went out whole and the server's answer was lost: it may or may not be delivered."""
+
+
+class _PayloadTracking:
+    """Notes when a message's last line ("." after the data) has gone out: from then on the server
+    may have accepted it, and a lost answer no longer means "not delivered"."""
+
+    payload_sent = False
+
+    def send(self, s) -> None:
+        super().send(s)  # type: ignore[misc]
+        if isinstance(s, bytes) and s.endswith(b"\r\n.\r\n"):
+            self.payload_sent = True
+
+
+class _TrackingSmtp(_PayloadTracking, smtplib.SMTP):
+    pass
+
+
+class _TrackingSmtpSsl(_PayloadTracking, smtplib.SMTP_SSL):
+    pass
 
 
 def _secret_forms(username: str, password: str) -> list[str]:

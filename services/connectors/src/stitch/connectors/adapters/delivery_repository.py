@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import datetime
 from typing import Any
 
@@ -69,12 +70,33 @@ class SqlDeliveryQueue:
         statement = dialect_insert(self._session)(delivery_queue).values(
             delivery_id=delivery_id, org_id=org_id, due_at=due_at, leased_until=None)
         self._session.execute(statement.on_conflict_do_update(
-            index_elements=["delivery_id"], set_={"due_at": statement.excluded.due_at, "leased_until": None}))
+            index_elements=["delivery_id"],
+            set_={"due_at": statement.excluded.due_at, "leased_until": None, "lease_token": None}))
 
     def claim(self, now: datetime, limit: int, lease_until: datetime) -> list[Due]:
+        token = str(uuid.uuid4())  # one per claim: a later claim of the same row carries another
         rows = claim_due(self._session, delivery_queue, delivery_queue.c.delivery_id, delivery_queue.c.due_at,
-                         _claimable(now), limit, lease_until, (delivery_queue.c.delivery_id, delivery_queue.c.org_id))
-        return [Due(*row) for row in rows]
+                         _claimable(now), limit, lease_until, (delivery_queue.c.delivery_id, delivery_queue.c.org_id),
+                         also={"lease_token": token})
+        return [Due(row[0], row[1], token) for row in rows]
+
+    def hold(self, item: Due, until: datetime) -> bool:
+        return self._session.execute(
+            update(delivery_queue).where(delivery_queue.c.delivery_id == item.item_id,
+                                         delivery_queue.c.lease_token == item.lease)
+            .values(leased_until=until).returning(delivery_queue.c.delivery_id)).first() is not None
+
+    def lease_now(self, org_id: str, delivery_id: str, until: datetime) -> Due:
+        token = str(uuid.uuid4())
+        self._session.execute(insert(delivery_queue).values(delivery_id=delivery_id, org_id=org_id, due_at=until,
+                                                            leased_until=until, lease_token=token))
+        return Due(delivery_id, org_id, token)
+
+    def release(self, item: Due) -> None:
+        self._session.execute(
+            update(delivery_queue).where(delivery_queue.c.delivery_id == item.item_id,
+                                         delivery_queue.c.lease_token == item.lease)
+            .values(leased_until=None, lease_token=None))
 
     def remove(self, delivery_id: str) -> None:
         self._session.execute(delete(delivery_queue).where(delivery_queue.c.delivery_id == delivery_id))

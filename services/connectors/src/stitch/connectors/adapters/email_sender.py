@@ -73,6 +73,10 @@ def _send_failure(failure: MailFailure) -> SendFailure:
                                f"{_CHECK_SETTINGS}", retryable=False)
         case "timeout":
             return SendFailure("timeout", "The mail server did not answer in time.", retryable=True)
+        case "outcome_unknown":
+            return SendFailure("outcome_unknown", "The mail server received the message but its answer never "
+                               "came, so it may or may not have been delivered. Check with the recipients before "
+                               "sending it again.", retryable=False)
         case "unreachable":
             return SendFailure("mail_server_unreachable", f"The mail server could not be reached{said}",
                                retryable=True)

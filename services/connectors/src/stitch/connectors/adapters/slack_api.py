@@ -29,7 +29,7 @@ _SDK_LOGGER_NAME = f"{__name__}.sdk"
 
 RECONNECT_MESSAGE = ("Slack no longer accepts Stitch's access. An admin needs to reconnect Slack in "
                      "Settings → Integrations.")
-_NEEDS_RECONNECT = frozenset({"invalid_auth", "not_authed", "token_revoked", "token_expired", "account_inactive"})
+_NEEDS_RECONNECT = frozenset({"invalid_auth", "not_authed", "token_revoked", "account_inactive"})
 _SLACK_TROUBLE = frozenset({"fatal_error", "internal_error", "service_unavailable", "request_timeout"})
 _CHANNEL_ID = re.compile(r"[CGD][A-Z0-9]{8,}")
 _SAFE_ERROR_CODE = re.compile(r"[a-z0-9_.:,\-]{1,64}")
@@ -43,19 +43,20 @@ class SlackWebApi:
         self._sdk_logger.setLevel(logging.INFO)
 
     def post_message(self, token: str, message: SlackMessage) -> str:
-        answer = self._call(token, message.channel,
-                            lambda client: client.chat_postMessage(channel=message.channel, text=message.text))
+        answer = self._call(token, message.channel, repeatable=False,
+                            call=lambda client: client.chat_postMessage(channel=message.channel, text=message.text))
         return str(answer["ts"])
 
     def identify(self, token: str) -> WorkspaceIdentity:
-        answer = self._call(token, None, lambda client: client.auth_test())
-        team_id = str(answer["team_id"])
+        answer = self._call(token, None, repeatable=True, call=lambda client: client.auth_test())
+        team_id = str(answer.get("team_id") or "")
         team = str(answer.get("team") or team_id)
         host = urlsplit(str(answer.get("url") or "")).hostname
         return WorkspaceIdentity(account_id=team_id, account_name=f"{team} ({host})" if host else team,
                                  bot_user_id=answer.get("user_id"))
 
-    def _call(self, token: str, channel: str | None, call: Callable[[WebClient], SlackResponse]) -> SlackResponse:
+    def _call(self, token: str, channel: str | None, *, repeatable: bool,
+              call: Callable[[WebClient], SlackResponse]) -> SlackResponse:
         # One client per call: the token is per organization, and a WebClient holds one token.
         client = WebClient(token=token, base_url=self._api_url, timeout=self._timeout,
                            retry_handlers=[],  # the default would retry connection errors once
@@ -65,18 +66,24 @@ class SlackWebApi:
         except SlackApiError as error:
             # Not chained: the SDK's exception text repeats the whole answer.
             raise _failure_from_answer(error.response, channel) from None
-        except TimeoutError as error:
-            raise self._timed_out() from error
-        except URLError as error:  # connect failures arrive wrapped, timeouts included
+        except URLError as error:  # urllib wraps what fails while sending the request: nothing was posted
             if isinstance(error.reason, TimeoutError):
                 raise self._timed_out() from error
             raise _unreachable() from error
-        except (OSError, http.client.HTTPException) as error:  # reset, closed mid-answer
-            raise _unreachable() from error
+        except (OSError, http.client.HTTPException) as error:  # timed out or cut off while awaiting the answer
+            # The request went out whole: Slack may have posted it. Posting again could post it twice.
+            if not repeatable:
+                raise _outcome_unknown() from error
+            raise (self._timed_out() if isinstance(error, TimeoutError) else _unreachable()) from error
 
     def _timed_out(self) -> SendFailure:
         return SendFailure("timeout", f"Slack did not answer within {self._timeout:g} s. Stitch will try again.",
                            retryable=True)
+
+
+def _outcome_unknown() -> SendFailure:
+    return SendFailure("outcome_unknown", "Slack took the message but its answer never arrived, so it may or may not "
+                       "have been posted. Check the channel before sending it again.", retryable=False)
 
 
 def _unreachable() -> SendFailure:
@@ -111,6 +118,9 @@ def _failure_from_answer(response: SlackResponse, channel: str | None) -> SendFa
     if error == "no_text":
         return SendFailure("empty_message", f"The message for {where} is empty. Write it, then run the action "
                            "again.", retryable=False)
+    if error == "token_expired":  # the refresh token still works: Stitch renews the access and tries again
+        return SendFailure("token_expired", "Slack's access for Stitch had expired; Stitch renews it and will try "
+                           "again.", retryable=True)
     if error in _NEEDS_RECONNECT:
         return SendFailure("integration_needs_reconnect", RECONNECT_MESSAGE, retryable=False, needs_reconnect=True)
     if error == "missing_scope":

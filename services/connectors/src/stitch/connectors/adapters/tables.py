@@ -120,6 +120,7 @@ delivery_queue = Table(
     Column("org_id", String(36), nullable=False),
     Column("due_at", UtcDateTime, nullable=False),
     Column("leased_until", UtcDateTime),
+    Column("lease_token", String(36)),  # whose lease it is: a worker acts only while the row carries its token
     Index("ix_delivery_queue_due_at", "due_at"),
 )
 

@@ -9,15 +9,16 @@ outcome (commit). A worker that dies between the first and the last step leaves 
 from __future__ import annotations
 
 import logging
+import time
 from datetime import datetime
 from typing import Any
 
 from stitch.connectors.application import events, vault
 from stitch.connectors.application.common import Deps
-from stitch.connectors.application.outgoing import compose_email, slack_message
+from stitch.connectors.application.outgoing import compose_email, slack_message, unsendable
 from stitch.connectors.application.ports import Due, UnitOfWork
 from stitch.connectors.domain.connections import ConnectionStatus
-from stitch.connectors.domain.deliveries import Delivery, DeliveryStatus
+from stitch.connectors.domain.deliveries import Delivery, DeliveryError, DeliveryStatus
 from stitch.connectors.domain.failures import SendFailure
 
 log = logging.getLogger(__name__)
@@ -27,19 +28,28 @@ INTERNAL_ERROR = SendFailure("internal_error", "Stitch hit an internal error whi
 
 
 def when_delivery_requested(deps: Deps, event: Any, org_id: str, data: dict, uow: UnitOfWork) -> None:
-    """Keep the request as a delivery and queue it, unless its request id was seen before."""
-    channel = str(data["channel"])
-    key = CONTENT_KEY[channel]
+    """Keep the request as a delivery and queue it, unless its request id was seen before.
+
+    A request whose message cannot be sent as written (no recipient, no subject…) is answered
+    at once with a failure, so the action that asked is never left waiting.
+    """
+    channel = str(data["channel"])[:16]
+    content = data.get(CONTENT_KEY.get(channel, channel))
     delivery = Delivery(
         id=deps.new_id(), org_id=org_id, request_id=str(data["request_id"]), kind="action", channel=channel,
-        content=dict(data[key]), requested_at=datetime.fromisoformat(data["requested_at"]),
+        content=dict(content) if isinstance(content, dict) else {}, requested_at=datetime.fromisoformat(data["requested_at"]),
         account_id=str(data["account_id"]), action_id=str(data["action_id"]),
-        requested_by=str(data["requested_by"]) if data.get("requested_by") else None,
-        correlation_id=getattr(event, "correlationid", None))
-    if uow.deliveries.add(delivery):
-        uow.delivery_queue.enqueue(org_id, delivery.id, deps.clock())
-    else:
+        requested_by=str(data["requested_by"])[:64] if data.get("requested_by") else None,
+        correlation_id=(getattr(event, "correlationid", None) or "")[:64] or None)
+    problem = unsendable(channel, content)
+    if not uow.deliveries.add(delivery):
         log.info("delivery request %s seen before; not sent again", delivery.request_id)
+    elif problem:
+        delivery.fail(DeliveryError("invalid_request", f"Stitch cannot send this {channel} request: {problem}.",
+                                    retryable=False), deps.clock())
+        _settle(uow, delivery)
+    else:
+        uow.delivery_queue.enqueue(org_id, delivery.id, deps.clock())
 
 
 def run_due_deliveries(deps: Deps, now: datetime | None = None) -> int:
@@ -48,7 +58,13 @@ def run_due_deliveries(deps: Deps, now: datetime | None = None) -> int:
     with deps.uow() as uow:
         due = uow.delivery_queue.claim(now, deps.batch, now + deps.lease)
         uow.commit()
-    for item in due:
+    started = time.monotonic()
+    for index, item in enumerate(due):
+        if time.monotonic() - started > deps.lease.total_seconds() / 2:
+            # Slow sends (a mail server timing out) ate half the lease: give the rest back for
+            # another worker rather than start them on a lease about to run out.
+            _release(deps, due[index:])
+            break
         try:
             send_one(deps, item)
         except Exception:  # noqa: BLE001 - the lease runs out and the next scan deals with it
@@ -80,12 +96,26 @@ def send_one(deps: Deps, item: Due) -> Delivery | None:
     return _record(deps, delivery, outcome)
 
 
+def _release(deps: Deps, items: list[Due]) -> None:
+    with deps.uow() as uow:
+        for item in items:
+            uow.delivery_queue.release(item)
+        uow.commit()
+
+
 def _begin(deps: Deps, item: Due) -> Delivery | None:
-    """Mark the attempt started, or settle a delivery that needs no sending."""
+    """Mark the attempt started, or settle a delivery that needs no sending.
+
+    The item's lease is renewed here, for this one send, and only while it still carries the
+    token it was claimed with: an item whose lease ran out and that another worker claimed is
+    theirs now, and is left alone.
+    """
     with deps.uow() as uow:
         uow.set_org(item.org_id)
-        delivery = uow.deliveries.get(item.org_id, item.item_id, lock=True)
         now = deps.clock()
+        if not uow.delivery_queue.hold(item, now + deps.lease):
+            return None
+        delivery = uow.deliveries.get(item.org_id, item.item_id, lock=True)
         if delivery is None or delivery.final:
             uow.delivery_queue.remove(item.item_id)
             uow.commit()
@@ -141,7 +171,12 @@ def _send(deps: Deps, delivery: Delivery) -> tuple[str, tuple[str, ...]]:
         with deps.uow() as uow:
             uow.set_org(delivery.org_id)
             message = slack_message(uow, delivery, connection)
-        ts = deps.slack.post_message(token, message)
+        try:
+            ts = deps.slack.post_message(token, message)
+        except SendFailure as failure:
+            if failure.code == "token_expired":  # renew now; the retry then posts with the new token
+                vault.refresh(deps, delivery.org_id, connection.id, force=True)
+            raise
         if connection.status is ConnectionStatus.ERROR:  # it works again: say so
             vault.connection_worked(deps, delivery.org_id, connection.id)
         return ts, ()

@@ -42,5 +42,22 @@ def slack_message(uow: UnitOfWork, delivery: Delivery, connection: Connection) -
     return SlackMessage(channel=channel, text=str(delivery.content["text"]))
 
 
+def unsendable(channel: str, content: object) -> str | None:
+    """What makes a requested message impossible to send as written; None when it can be tried."""
+    if channel not in ("email", "slack", "calendar"):
+        return f"unknown channel {channel!r}"
+    if not isinstance(content, dict):
+        return f"the request has no {channel} message"
+    if channel == "email":
+        people = [*content.get("to", []), *content.get("cc", []), *content.get("bcc", [])]
+        if not content.get("to") or not all(isinstance(p, dict) and p.get("email") for p in people):
+            return "it has no recipient, or a recipient without an address"
+        if not content.get("subject") or not content.get("body_markdown") or not content.get("from_name"):
+            return "its subject, body or sender name is empty"
+    if channel == "slack" and (not content.get("channel") or not content.get("text")):
+        return "its channel or text is empty"
+    return None
+
+
 def _people(items) -> tuple[Person, ...]:
     return tuple(Person(name=str(item.get("name") or ""), email=str(item["email"])) for item in items)

@@ -66,10 +66,11 @@ class OAuthState:
 
 @dataclasses.dataclass(frozen=True)
 class Due:
-    """An item of a due index: which row of which org, leased to the caller."""
+    """An item of a due index: which row of which org, leased to the caller (``lease``: its token)."""
 
     item_id: str
     org_id: str
+    lease: str | None = None
 
 
 class Connections(Protocol):
@@ -113,6 +114,12 @@ class Deliveries(Protocol):
 class DeliveryQueue(Protocol):
     def enqueue(self, org_id: str, delivery_id: str, due_at: datetime) -> None: ...
     def claim(self, now: datetime, limit: int, lease_until: datetime) -> list[Due]: ...
+    def hold(self, item: Due, until: datetime) -> bool:
+        """Extend the item's lease if it still carries the item's token; False: someone else has it."""
+    def lease_now(self, org_id: str, delivery_id: str, until: datetime) -> Due:
+        """Queue it leased to the caller right away (a test message sent in the request)."""
+    def release(self, item: Due) -> None:
+        """Give an unstarted item back (its lease and token cleared) if it is still the caller's."""
     def remove(self, delivery_id: str) -> None: ...
     def count_due(self, now: datetime) -> int: ...
 

@@ -11,7 +11,6 @@ import dataclasses
 from stitch.connectors.application import delivering
 from stitch.connectors.application.common import Deps
 from stitch.connectors.application.outgoing import branding_of
-from stitch.connectors.application.ports import Due
 from stitch.connectors.domain.deliveries import Delivery, RetryPolicy
 from stitch.connectors.domain.errors import InvalidInput
 
@@ -49,7 +48,10 @@ def _send_now(deps: Deps, org_id: str, user_id: str, channel: str, content: dict
                         content=content, requested_at=now, requested_by=user_id)
     with deps.uow() as uow:
         uow.set_org(org_id)
-        uow.deliveries.add(delivery)  # logged, not queued: sent right here, once
+        uow.deliveries.add(delivery)
+        # Sent right here, once; queued only under this request's lease, so if the request dies
+        # mid-send the sender's scan finds it after the lease and settles it (never re-sends it).
+        item = uow.delivery_queue.lease_now(org_id, delivery.id, now + deps.lease)
         uow.commit()
     once = dataclasses.replace(deps, retry=RetryPolicy(attempts=1))
-    return delivering.send_one(once, Due(delivery.id, org_id)) or delivery
+    return delivering.send_one(once, item) or delivery

@@ -62,6 +62,11 @@ def access_token(deps: Deps, org_id: str, provider: str) -> tuple[Connection, st
         uow.set_org(org_id)
         connection = uow.connections.get(org_id, connection.id)
         _require_usable(deps, connection, provider)
+        if connection.token_expires_at is not None and connection.token_expires_at <= deps.clock():
+            # The refresh failed for a reason that may pass (the provider's sign-in service is down):
+            # an expired token would only earn a "reconnect" verdict. Wait and try again instead.
+            raise SendFailure("token_refresh_failed", f"Stitch could not renew its {_title(deps, provider)} access "
+                              "just now; it will try again.", retryable=True)
         try:
             token = open_token(deps, uow, connection, ACCESS)
         except SecretUnreadable:
@@ -73,9 +78,10 @@ def access_token(deps: Deps, org_id: str, provider: str) -> tuple[Connection, st
     return connection, token
 
 
-def refresh(deps: Deps, org_id: str, connection_id: str) -> None:
+def refresh(deps: Deps, org_id: str, connection_id: str, *, force: bool = False) -> None:
     """Refresh one connection's tokens, holding its row so two workers never both spend a refresh token
-    (providers that rotate refresh tokens would invalidate one of them)."""
+    (providers that rotate refresh tokens would invalidate one of them). ``force``: even if the
+    stored expiry says the token is still good (the provider said it expired)."""
     with deps.uow() as uow:
         uow.set_org(org_id)
         connection = uow.connections.get(org_id, connection_id, lock=True)
@@ -84,7 +90,8 @@ def refresh(deps: Deps, org_id: str, connection_id: str) -> None:
             uow.commit()
             return
         now = deps.clock()
-        if connection.token_expires_at is None or connection.token_expires_at - deps.refresh_margin > now:
+        fresh = connection.token_expires_at is None or connection.token_expires_at - deps.refresh_margin > now
+        if fresh and not force:
             uow.vault.schedule_refresh(connection_id, connection.token_expires_at and
                                        connection.token_expires_at - deps.refresh_margin)  # another worker did it
             uow.commit()
@@ -177,8 +184,12 @@ def _reseal(deps: Deps, org_id: str, connection_id: str) -> bool:
         return True
 
 
+def _title(deps: Deps, provider: str) -> str:
+    return deps.providers[provider].title if provider in deps.providers else provider
+
+
 def _require_usable(deps: Deps, connection: Connection | None, provider: str) -> None:
-    title = deps.providers[provider].title if provider in deps.providers else provider
+    title = _title(deps, provider)
     if connection is None or not connection.active:
         raise SendFailure("integration_disconnected",
                           f"{title} is not connected (the integration was disconnected or never set up). "
@@ -189,7 +200,7 @@ def _require_usable(deps: Deps, connection: Connection | None, provider: str) ->
 
 
 def _needs_reconnect(deps: Deps, provider: str) -> SendFailure:
-    title = deps.providers[provider].title if provider in deps.providers else provider
+    title = _title(deps, provider)
     return SendFailure("integration_needs_reconnect",
                        f"{title} no longer accepts Stitch's access. An admin needs to reconnect {title} in "
                        "Settings → Integrations; then run the action again.", retryable=False, needs_reconnect=True)

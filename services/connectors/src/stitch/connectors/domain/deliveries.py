@@ -60,7 +60,7 @@ OUTCOME_UNKNOWN = DeliveryError(
     "outcome_unknown",
     "Stitch lost track of this delivery while it was being sent (the sending process stopped). It may or "
     "may not have reached the recipients: check with them before sending it again.",
-    retryable=True)
+    retryable=False)  # not "try again": that is how a customer gets the same message twice
 
 
 @dataclasses.dataclass
@@ -110,7 +110,7 @@ class Delivery:
             self.status, self.error = DeliveryStatus.RETRYING, error
             self.next_attempt_at = at + policy.delay(self.attempts, failure.retry_after, rng)
             return
-        if failure.retryable:  # out of attempts: say so, and that trying later may still work
+        if failure.retryable and self.attempts > 1:  # out of attempts: say so; trying later may still work
             error = DeliveryError(failure.code, f"{failure.message} Stitch tried {self.attempts} times "
                                   "and gave up.", retryable=True)
         self.fail(error, at)
