@@ -27,9 +27,11 @@ from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 import argon2
 import pytest
+import requests
 from flask import Flask
 from sqlalchemy import select, update
 
@@ -37,6 +39,7 @@ from stitch.common.envelope import Envelope, new_event
 from stitch.common.messaging.consumer import InboxConsumer
 from stitch.common.permissions import API_KEY_ROLE, API_KEY_SCOPES, Capability, capabilities_of
 from stitch.common.runtime import ServiceRuntime
+from stitch.common.testing.fake_slack import FakeSlack
 from stitch.common.testing.fakes import TestKeys
 from stitch.common.testing.wsgi_forwarder import WsgiForwarder
 from stitch.common.tokens import JwksSource, TokenVerifier
@@ -164,8 +167,12 @@ class Suite:
     SEED_KINDS = ("user", "api_key", "domain", "template", "milestone", "action", "published_template",
                   "archived_template", "handoff_form", "archived_handoff_form", "first_number", "invitation",
                   "account", "account_milestone", "account_action", "account_contact", "account_collaborator", "account_note",
-                  *ACCOUNT_STATES[1:], "pool", "scheduled_action")
+                  *ACCOUNT_STATES[1:], "pool", "scheduled_action", "slack_connection", "delivery",
+                  "slack_account_channel")
     password = PASSWORD  # every seeded staff user's
+    # Whether "slack_connection" connects org A's Slack: only the persona matrix's suite, whose
+    # connectors reaches a FakeSlack (MatrixSuite); elsewhere an org starts with no Slack, as a new one does.
+    connects_slack = False
 
     def __init__(self, root: Path, settings: dict[str, dict[str, Any]] | None = None) -> None:
         """``settings``: per service, settings that differ from the suite's (an SMTP server, a fake Slack)."""
@@ -318,6 +325,20 @@ class Suite:
                                {"user_id": value})
         elif kind in ("handoff_form", "archived_handoff_form"):
             value = self._seed_handoff_form(org, unique, archived=kind == "archived_handoff_form")
+        elif kind == "slack_connection":  # the provider's name, not an id: no marker (every org's answers name it)
+            self._seed_slack_connection(org)
+            self.deliver_events()
+            return "slack"
+        elif kind == "delivery":  # a test email the org's admin sent to themselves (kept in the delivery log)
+            response = self.call("POST", "/api/connectors/test-messages", headers=self._admin_headers(org),
+                                 body={"channel": "email"}, direct="connectors")
+            assert response.status_code == 200, response.get_data(as_text=True)
+            value = response.get_json()["id"]
+        elif kind == "slack_account_channel":  # a Slack channel set for the account seeded last; names the account
+            value = self._last_account[org.key]["id"]
+            response = self.call("PUT", f"/api/connectors/slack/account-channels/{value}", direct="connectors",
+                                 headers=self._admin_headers(org), body={"channel": f"#onboarding-{unique}"})
+            assert response.status_code == 200, response.get_data(as_text=True)
         else:
             raise KeyError(f"no seed of kind {kind!r}: add one to Suite.seed")
         org.markers.add(value)
@@ -360,6 +381,22 @@ class Suite:
         if archived:
             self._templates_api(org, "POST", f"/handoff-forms/{form_id}/archive")
         return form_id
+
+    def _seed_slack_connection(self, org: Org) -> None:
+        """Org A's Slack connected (again, after a case disconnected it) through connectors' own
+        OAuth use cases against the suite's FakeSlack, the browser's visit a real request. Org B
+        connects none: /connections/slack names the caller's own connection, so org B's admin,
+        having none, gets the 404 that shows org A's cannot be reached through the path."""
+        use = self.runtimes["connectors"].use_cases
+        if not self.connects_slack or org.key != "A" or any(
+                c.provider == "slack" and c.active for c in use["connections"](org.id)):
+            return
+        started = use["start_connect"](org.id, org.admin_id, "slack", None)
+        answer = requests.get(started.authorization_url, allow_redirects=False, timeout=10)
+        returned = parse_qs(urlsplit(answer.headers["Location"]).query)
+        use["finish_connect"]("slack", state=returned["state"][0], browser_secret=started.browser_secret,
+                              code=returned["code"][0], error=None)
+        org.markers |= {c.id for c in use["connections"](org.id) if c.provider == "slack"}
 
     def _accounts_api(self, org: Org, method: str, path: str, body: Any = None, status: int = 200) -> Any:
         """Like :meth:`_templates_api`, for the accounts service."""
@@ -539,12 +576,20 @@ def _b64(value: dict) -> str:
     return base64.urlsafe_b64encode(json.dumps(value).encode()).decode().rstrip("=")
 
 
+class MatrixSuite(Suite):
+    connects_slack = True
+
+
 @pytest.fixture(scope="session")
 def suite(tmp_path_factory) -> Iterator[Suite]:
-    built = Suite(tmp_path_factory.mktemp("authz"))
-    yield built
-    for runtime in built.runtimes.values():
-        runtime.engine.dispose()
+    # Slack's connect, test and disconnect have positive controls: connectors talks to a fake slack.com.
+    with FakeSlack() as slack:
+        built = MatrixSuite(tmp_path_factory.mktemp("authz"), settings={"connectors": {
+            "slack_base_url": slack.url, "slack_client_id": slack.client_id,
+            "slack_client_secret": slack.client_secret}})
+        yield built
+        for runtime in built.runtimes.values():
+            runtime.engine.dispose()
 
 
 SUMMARY = pytest.StashKey[list]()

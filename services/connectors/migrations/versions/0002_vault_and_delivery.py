@@ -18,7 +18,7 @@ Document = sa.JSON().with_variant(JSONB(), "postgresql")
 Time = sa.DateTime(timezone=True)
 ACTIVE = "status <> 'disconnected'"
 TENANT_TABLES = ("connections", "connection_secrets", "deliveries", "organizations", "staff_users", "brandings",
-                 "account_channels")
+                 "known_accounts", "account_channels")
 
 
 def upgrade() -> None:
@@ -154,6 +154,13 @@ def _read_models() -> None:
         sa.Column("changed_at", Time, nullable=False),
     )
     op.create_table(
+        "known_accounts",
+        sa.Column("org_id", sa.String(36), primary_key=True),
+        sa.Column("account_id", sa.String(36), primary_key=True),
+        sa.Column("company_name", sa.String(200), nullable=False),
+        sa.Column("updated_at", Time, nullable=False),
+    )
+    op.create_table(
         "account_channels",
         sa.Column("org_id", sa.String(36), primary_key=True),
         sa.Column("account_id", sa.String(36), primary_key=True),
@@ -164,6 +171,6 @@ def _read_models() -> None:
 
 
 def downgrade() -> None:
-    for table in ("account_channels", "brandings", "staff_users", "organizations", "delivery_queue", "deliveries",
+    for table in ("account_channels", "known_accounts", "brandings", "staff_users", "organizations", "delivery_queue", "deliveries",
                   "oauth_states", "vault_index", "connection_secrets", "connections"):
         op.drop_table(table)

@@ -126,6 +126,13 @@ class Connectors:
         self.event("identity.user_created.v1", {"user_id": user_id, "email": email, "name": name, "role": role,
                                                 "status": "active", "updated_at": self.clock().isoformat()}, org)
 
+    def account(self, account_id: str = ACCOUNT, company_name: str = "Northwind Traders", org: str = ORG_A) -> None:
+        """accounts.account_created.v1: connectors now knows the account (a Slack channel can be set for it)."""
+        self.event("accounts.account_created.v1", {
+            "account_id": account_id, "company_name": company_name, "website": None, "status": "active",
+            "primary_csm_id": None, "crm_source": None, "external_id": None,
+            "created_at": self.clock().isoformat()}, org)
+
     def branding(self, org: str = ORG_A, **fields: Any) -> None:
         self.event("portal.branding_changed.v1", {"changed_at": self.clock().isoformat(), **fields}, org)
 

@@ -66,3 +66,23 @@ def test_one_due_connection_refreshed_by_two_workers_at_once_is_refreshed_once(c
         after = connectors.slack_connection()
         assert after.status == "connected" and after.token_expires_at > connection.token_expires_at
     assert [issued.grant_type for issued in connectors.slack.issued] == ["authorization_code"] + ["refresh_token"] * 6
+
+
+def test_two_admins_finishing_a_first_connect_at_once_both_land_on_one_connection(connectors, kit):
+    """Neither flow finds a connection to lock, so both insert: the one-active index takes one, and
+    the other reconnects it instead of failing with a server error and leaving its grant unused."""
+    for round_ in range(3):
+        flows = []
+        for _ in range(2):
+            started = connectors.use["start_connect"](kit.ORG_A, kit.ADMIN, "slack", None)
+            flows.append((started, connectors.approve(started.authorization_url)))
+
+        results = all_at_once(2, lambda i: connectors.use["finish_connect"](
+            "slack", state=flows[i][1]["state"], browser_secret=flows[i][0].browser_secret,
+            code=flows[i][1]["code"], error=None))
+
+        assert [r for r in results if isinstance(r, Exception)] == [], round_
+        assert all("result=connected" in r for r in results)
+        active = [c for c in connectors.use["connections"](kit.ORG_A) if c.active]
+        assert len(active) == 1 and str(active[0].status) == "connected"
+        connectors.use["disconnect"](kit.ORG_A, kit.ADMIN, "slack")  # the next round starts unconnected

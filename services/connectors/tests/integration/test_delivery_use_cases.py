@@ -11,6 +11,7 @@ from sqlalchemy import select, update
 
 from stitch.connectors.adapters.tables import deliveries, delivery_queue
 from stitch.connectors.domain.deliveries import DeliveryStatus
+from stitch.connectors.domain.errors import NotFound
 
 pytestmark = pytest.mark.integration
 
@@ -267,6 +268,9 @@ def test_account_channel_goes_to_the_accounts_channel_else_the_default_else_fail
     [answer] = connectors.answers()
     assert (answer["type"], answer["data"]["error"]["code"]) == (kit.FAILED, "channel_not_set")
 
+    with pytest.raises(NotFound):  # connectors has not heard of the account yet
+        connectors.use["set_account_channel"](kit.ORG_A, kit.CSM, kit.ACCOUNT, "#northwind-onboarding")
+    connectors.account(kit.ACCOUNT)
     connectors.use["set_account_channel"](kit.ORG_A, kit.CSM, kit.ACCOUNT, "#northwind-onboarding")
     connectors.use["set_default_channel"](kit.ORG_A, "slack", "#customer-onboarding")
     connectors.request_slack("account_channel", "to the account's channel")

@@ -43,14 +43,15 @@ def bootstrap(settings: config.Settings | None = None, *, uow: Callable[[], Any]
     credentials = {name: (settings.slack_client_id, settings.slack_client_secret)
                    for name in ("slack",) if settings.slack_client_id and settings.slack_client_secret}
     clock = clock or (lambda: datetime.now(UTC))
+    slack = slack or SlackWebApi(definitions["slack"].api_url, timeout=settings.provider_timeout)
     deps = Deps(
         uow=runtime.uow, clock=clock,
         cipher=cipher or cipher_from_setting(settings.token_keys or _dev_keys(settings)),
         providers=definitions, configured=frozenset(credentials),
         oauth=oauth or AuthlibOAuthClient(definitions, credentials, timeout=settings.provider_timeout, clock=clock),
-        slack=slack or SlackWebApi(definitions["slack"].api_url, timeout=settings.provider_timeout),
+        slack=slack,
         email=email or TransportEmailSender(_mail_transport(settings), settings.mail_sender),
-        public_url=settings.public_url,
+        public_url=settings.public_url, identifiers={"slack": slack.identify},
         retry=RetryPolicy(attempts=settings.delivery_attempts,
                           base=timedelta(seconds=settings.delivery_backoff_seconds)))
     return dataclasses.replace(

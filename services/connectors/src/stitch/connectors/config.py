@@ -34,9 +34,12 @@ class Settings(ServiceSettings):
 
     def __repr__(self) -> str:  # settings are logged at start-up: never the secrets
         hidden = {"token_keys", "slack_client_secret", "mail_url"}
-        shown = ", ".join(f"{field.name}={'***' if field.name in hidden and getattr(self, field.name) else repr(getattr(self, field.name))}"
-                          for field in dataclasses.fields(self))
-        return f"Settings({shown})"
+
+        def shown(name: str) -> str:
+            value = getattr(self, name)
+            return "***" if name in hidden and value else repr(value)
+
+        return "Settings(" + ", ".join(f"{f.name}={shown(f.name)}" for f in dataclasses.fields(self)) + ")"
 
 
 def load(**overrides) -> Settings:

@@ -61,7 +61,8 @@ class WsgiForwarder:
         # the service sees what it would see over HTTP (/api/x/docs/../y arrives as /api/x/y).
         target = parse_url(f"http://in-process.invalid{path or incoming.path}").path or "/"
         query = incoming.query_string.decode("latin-1")
-        with app.test_client() as client:
+        # No cookie jar: werkzeug would replace the Cookie header with the jar's (empty) contents.
+        with app.test_client(use_cookies=False) as client:
             upstream = client.open(target, method=incoming.method, headers=headers, query_string=query,
                                    data=incoming.get_data(cache=False))
         self.calls.append(ForwardedCall(base_url, incoming.method, target, query, headers, upstream.status_code))

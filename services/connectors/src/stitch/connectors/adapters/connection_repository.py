@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from sqlalchemy import insert, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from stitch.common.db.dialects import locked
@@ -18,9 +19,16 @@ class SqlConnections:
     def __init__(self, session: Session) -> None:
         self._session = session
 
-    def add(self, connection: Connection) -> None:
-        self._session.execute(insert(connections).values(id=connection.id, org_id=connection.org_id,
-                                                         provider=connection.provider, **_values(connection)))
+    def add(self, connection: Connection) -> bool:
+        # A savepoint: when a racing flow's insert won the one-active-connection index, this
+        # transaction stays usable for taking the reconnect path instead.
+        try:
+            with self._session.begin_nested():
+                self._session.execute(insert(connections).values(
+                    id=connection.id, org_id=connection.org_id, provider=connection.provider, **_values(connection)))
+        except IntegrityError:
+            return False
+        return True
 
     def save(self, connection: Connection) -> None:
         self._session.execute(update(connections).where(connections.c.org_id == connection.org_id,

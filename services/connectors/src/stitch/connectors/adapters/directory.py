@@ -10,7 +10,7 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from stitch.common.db.dialects import dialect_insert
-from stitch.connectors.adapters.tables import account_channels, brandings, organizations, staff_users
+from stitch.connectors.adapters.tables import account_channels, brandings, known_accounts, organizations, staff_users
 from stitch.connectors.application.ports import Organization, StaffUser
 from stitch.connectors.domain.messages import Branding
 
@@ -67,6 +67,18 @@ class SqlDirectory:
 class SqlAccountChannels:
     def __init__(self, session: Session) -> None:
         self._session = session
+
+    def know(self, org_id: str, account_id: str, company_name: str, at: datetime) -> None:
+        statement = dialect_insert(self._session)(known_accounts).values(
+            org_id=org_id, account_id=account_id, company_name=company_name[:200], updated_at=at)
+        self._session.execute(statement.on_conflict_do_update(
+            index_elements=["org_id", "account_id"],
+            set_={"company_name": statement.excluded.company_name, "updated_at": statement.excluded.updated_at},
+            where=known_accounts.c.updated_at <= statement.excluded.updated_at))
+
+    def known(self, org_id: str, account_id: str) -> bool:
+        return self._session.execute(select(known_accounts.c.account_id).where(
+            known_accounts.c.org_id == org_id, known_accounts.c.account_id == account_id)).first() is not None
 
     def get(self, org_id: str, account_id: str) -> str | None:
         return self._session.execute(select(account_channels.c.channel).where(

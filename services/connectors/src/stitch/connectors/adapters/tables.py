@@ -156,6 +156,17 @@ brandings = Table(
     Column("changed_at", UtcDateTime, nullable=False),
 )
 
+# The accounts of the org (from accounts' events): a Slack channel is set only for an account
+# that exists, and the delivery log can name the company.
+known_accounts = Table(
+    "known_accounts",
+    metadata,
+    Column("org_id", String(36), primary_key=True),
+    Column("account_id", String(36), primary_key=True),
+    Column("company_name", String(200), nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False),
+)
+
 # Slack: the channel an account's "account_channel" messages go to.
 account_channels = Table(
     "account_channels",
@@ -168,7 +179,7 @@ account_channels = Table(
 )
 
 TENANT_TABLES = ("connections", "connection_secrets", "deliveries", "organizations", "staff_users", "brandings",
-                 "account_channels")
+                 "known_accounts", "account_channels")
 
 # Tables without row-level security (DESIGN §4), each for a stated reason; the RLS catalog
 # check (tests/integration/test_row_level_security.py) reads this list. Every other table

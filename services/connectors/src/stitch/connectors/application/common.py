@@ -8,7 +8,7 @@ from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
 
 from stitch.connectors.application.ports import Cipher, UnitOfWork
-from stitch.connectors.application.providers_ports import EmailSender, OAuthClient, SlackApi
+from stitch.connectors.application.providers_ports import EmailSender, OAuthClient, SlackApi, WorkspaceIdentity
 from stitch.connectors.domain.deliveries import RetryPolicy
 from stitch.connectors.domain.errors import NotFound, RuleBroken
 from stitch.connectors.domain.providers import ProviderDefinition
@@ -29,6 +29,8 @@ class Deps:
     slack: SlackApi
     email: EmailSender
     public_url: str  # where browsers reach Stitch: OAuth callbacks and the pages they return to
+    # provider → who a token speaks for (Slack's auth.test): naming a new connection, testing one
+    identifiers: Mapping[str, Callable[[str], WorkspaceIdentity]] = dataclasses.field(default_factory=dict)
     retry: RetryPolicy = RetryPolicy()
     new_id: Callable[[], str] = new_id
     state_lifetime: timedelta = timedelta(minutes=10)  # an admin has this long to approve at the provider

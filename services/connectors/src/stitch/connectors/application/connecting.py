@@ -19,7 +19,7 @@ from urllib.parse import urlencode
 
 from stitch.connectors.application import events, vault
 from stitch.connectors.application.common import Deps, provider, require_configured
-from stitch.connectors.application.ports import OAuthState
+from stitch.connectors.application.ports import OAuthState, SecretUnreadable
 from stitch.connectors.application.providers_ports import TokenSet
 from stitch.connectors.domain.connections import Connection, ConnectionStatus
 from stitch.connectors.domain.errors import BadOAuthState, InvalidInput, NotFound
@@ -85,7 +85,10 @@ def finish_connect(deps: Deps, name: str, *, state: str | None, browser_secret: 
         raise BadOAuthState("the state was started in another browser session")
     if error or not code:
         return _back(deps, stored, "denied" if error == "access_denied" else "failed", error or "no_code")
-    verifier = deps.cipher.open(stored.verifier, f"oauth_state|{stored.state_hash}") if stored.verifier else None
+    try:
+        verifier = deps.cipher.open(stored.verifier, f"oauth_state|{stored.state_hash}") if stored.verifier else None
+    except SecretUnreadable:  # its key was dropped while the flow was open
+        raise BadOAuthState("the connection flow can no longer be finished") from None
     try:
         tokens = deps.oauth.exchange_code(name, code=code, code_verifier=verifier,
                                           redirect_uri=callback_url(deps, name))
@@ -106,29 +109,26 @@ def disconnect(deps: Deps, org_id: str, user_id: str, name: str) -> tuple[Connec
     definition = provider(deps, name)
     with deps.uow() as uow:
         uow.set_org(org_id)
-        connection = uow.connections.active(org_id, name)
+        # Under the row lock, so a refresh cannot swap the tokens between reading and erasing them:
+        # what is revoked below is exactly what was erased here.
+        connection = uow.connections.active(org_id, name, lock=True)
         if connection is None:
             raise NotFound(f"{definition.title} is not connected")
         try:
             token = vault.open_token(deps, uow, connection, vault.ACCESS)
-        except Exception:  # noqa: BLE001 - an unreadable token cannot be revoked, but is still erased
+        except SecretUnreadable:  # cannot be revoked, but is erased all the same
             token = None
-    revoked = False
-    if token and definition.revoke_url:
-        try:
-            revoked = deps.oauth.revoke(name, token)
-        except OAuthFailure as failure:
-            log.warning("revoking the %s token of org %s failed (%s); erasing it anyway", name, org_id, failure.code)
-    with deps.uow() as uow:
-        uow.set_org(org_id)
-        connection = uow.connections.get(org_id, connection.id, lock=True)
-        if connection is None or not connection.active:
-            raise NotFound(f"{definition.title} is not connected")
         vault.erase_tokens(uow, connection)
         connection.disconnect(user_id, deps.clock())
         uow.connections.save(connection)
         uow.publish(events.CONNECTION_CHANGED, events.connection_changed(connection))
         uow.commit()
+    revoked = False
+    if token and definition.revoke_url:  # after the commit: a provider call never holds the row
+        try:
+            revoked = deps.oauth.revoke(name, token)
+        except OAuthFailure as failure:  # already dead at the provider, or the provider is down
+            log.warning("revoking the %s token of org %s failed (%s); it is erased", name, org_id, failure.code)
     return connection, revoked
 
 
@@ -147,7 +147,7 @@ def test_connection(deps: Deps, org_id: str, name: str) -> ConnectionTest:
         connection, token = vault.access_token(deps, org_id, name)
         identity = _identifier(deps, name)(token)
     except SendFailure as failure:
-        if failure.code != "integration_disconnected":
+        if failure.code not in ("integration_disconnected", "not_supported"):  # the connection's own trouble
             vault.connection_failed(deps, org_id, name, failure)
         connection = _current(deps, org_id, name)
         if connection is None:
@@ -183,7 +183,7 @@ def _current(deps: Deps, org_id: str, name: str) -> Connection | None:
 
 
 def _identifier(deps: Deps, name: str):
-    identify = {"slack": deps.slack.identify}.get(name)  # one entry per provider with an API adapter
+    identify = deps.identifiers.get(name)
     if identify is None:
         raise SendFailure("not_supported", f"Stitch cannot test a {name} connection yet.", retryable=False)
     return identify
@@ -210,7 +210,12 @@ def _keep(deps: Deps, stored: OAuthState, definition: ProviderDefinition, tokens
                 id=deps.new_id(), org_id=stored.org_id, provider=definition.name, status=ConnectionStatus.CONNECTED,
                 account_id=account_id, account_name=account_name[:200], scopes=scopes, connected_by=stored.user_id,
                 connected_at=now, token_expires_at=tokens.expires_at, changed_at=now)
-            uow.connections.add(connection)
+            if not uow.connections.add(connection):
+                # Another admin's flow connected it a moment ago: theirs is the connection, ours reconnects it.
+                connection = uow.connections.active(stored.org_id, definition.name, lock=True)
+                connection.reconnected(account_id=account_id, account_name=account_name[:200], scopes=scopes,
+                                       by=stored.user_id, at=now, token_expires_at=tokens.expires_at)
+                uow.connections.save(connection)
         else:
             connection.reconnected(account_id=account_id, account_name=account_name[:200], scopes=scopes,
                                    by=stored.user_id, at=now, token_expires_at=tokens.expires_at)

@@ -12,6 +12,8 @@ DELIVERY_SUCCEEDED = "connectors.delivery_succeeded.v1"
 DELIVERY_FAILED = "connectors.delivery_failed.v1"
 
 DELIVERY_REQUESTED = "accounts.delivery_requested.v1"
+ACCOUNT_CREATED = "accounts.account_created.v1"
+ACCOUNT_UPDATED = "accounts.account_updated.v1"
 ORGANIZATION_CREATED = "identity.organization_created.v1"
 ORGANIZATION_UPDATED = "identity.organization_updated.v1"
 USER_CREATED = "identity.user_created.v1"

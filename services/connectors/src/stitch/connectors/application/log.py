@@ -9,6 +9,8 @@ from stitch.connectors.application.common import Deps
 from stitch.connectors.domain.deliveries import Delivery
 from stitch.connectors.domain.errors import NotFound
 
+FILTERS = ("channel", "status", "kind", "account_id", "action_id")  # what the log can be narrowed by
+
 
 def page(deps: Deps, org_id: str, filters: dict[str, Any], limit: int,
          after: tuple[datetime, str] | None) -> list[Delivery]:
@@ -36,6 +38,8 @@ def account_channels(deps: Deps, org_id: str) -> dict[str, str]:
 def set_account_channel(deps: Deps, org_id: str, user_id: str, account_id: str, channel: str) -> None:
     with deps.uow() as uow:
         uow.set_org(org_id)
+        if not uow.account_channels.known(org_id, account_id):
+            raise NotFound("no such account")
         uow.account_channels.set(org_id, account_id, channel, user_id, deps.clock())
         uow.commit()
 

@@ -27,6 +27,8 @@ def handlers(deps: Deps) -> dict[str, Handler]:
 
     return {
         events.DELIVERY_REQUESTED: on(when_delivery_requested),
+        events.ACCOUNT_CREATED: on(_account("created_at")),
+        events.ACCOUNT_UPDATED: on(_account("updated_at")),
         events.ORGANIZATION_CREATED: on(_organization),
         events.ORGANIZATION_UPDATED: on(_organization),
         events.USER_CREATED: on(_staff_user),
@@ -43,6 +45,13 @@ def _understood(event: Any, run: Callable[[], None]) -> None:
         run()
     except (KeyError, TypeError, ValueError) as exc:
         raise PermanentFailure(f"{event.type} without a usable {exc}") from exc
+
+
+def _account(time_field: str):
+    def handle(deps: Deps, event, org_id: str, data: dict, uow: UnitOfWork) -> None:
+        uow.account_channels.know(org_id, str(data["account_id"]), str(data["company_name"]),
+                                  datetime.fromisoformat(data[time_field]))
+    return handle
 
 
 def _organization(deps: Deps, event, org_id: str, data: dict, uow: UnitOfWork) -> None:

@@ -53,7 +53,7 @@ def connections_blueprint(runtime: ServiceRuntime, prefix: str) -> Blueprint:
 
     @blueprint.route("/connections", methods=["GET"])
     @requires_auth(Capability.READ)
-    @blueprint.arguments(ConnectionArgs, location="query")
+    @blueprint.arguments(ConnectionArgs, location="query", unknown="raise")
     @blueprint.response(200, ConnectionList)
     def list_connections(args):
         """The org's connections, newest first; disconnected ones only when asked for."""

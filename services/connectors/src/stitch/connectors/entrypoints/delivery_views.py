@@ -8,6 +8,7 @@ from stitch.common.http.auth import current_principal, requires_auth
 from stitch.common.http.pagination import page_of, time_cursor
 from stitch.common.permissions import Capability
 from stitch.common.runtime import ServiceRuntime
+from stitch.connectors.application.log import FILTERS
 from stitch.connectors.entrypoints.schemas import (
     AccountChannelIn,
     AccountChannelList,
@@ -18,7 +19,6 @@ from stitch.connectors.entrypoints.schemas import (
     delivery_view,
 )
 
-FILTERS = ("channel", "status", "kind", "account_id", "action_id")
 
 
 def deliveries_blueprint(runtime: ServiceRuntime, prefix: str) -> Blueprint:
