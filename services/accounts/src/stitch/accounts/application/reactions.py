@@ -22,7 +22,7 @@ from stitch.accounts.application.ports import Organization, StaffUser, UnitOfWor
 from stitch.accounts.domain.errors import InvalidInput, NotFound, RuleBroken
 from stitch.accounts.domain.plan import RevisionSnapshot
 from stitch.accounts.domain.states import AccountStatus
-from stitch.common.messaging.errors import PermanentFailure
+from stitch.common.messaging.errors import PermanentFailure, understood
 
 log = logging.getLogger(__name__)
 Handler = Callable[[Any, UnitOfWork], None]
@@ -55,14 +55,7 @@ def handlers(deps: Deps) -> dict[str, Handler]:
 
 
 def _understood(event: Any, run: Callable[[], None]) -> None:
-    if not event.orgid:
-        raise PermanentFailure(f"{event.type} without orgid")
-    try:
-        run()
-    except (KeyError, TypeError, ValueError) as exc:
-        raise PermanentFailure(f"{event.type} without a usable {exc}") from exc
-    except (InvalidInput, RuleBroken) as refused:  # a command this service will never accept as sent
-        raise PermanentFailure(f"{event.type} refused: {refused}") from refused
+    understood(event, run, refusals=(InvalidInput, RuleBroken))  # commands this service will never accept as sent
 
 
 def _template_published(deps: Deps, event, org_id: str, data: dict, uow: UnitOfWork) -> None:

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from stitch.common.messaging.errors import PermanentFailure
+from stitch.common.messaging.errors import understood
 from stitch.connectors.application import events
 from stitch.connectors.application.common import Deps
 from stitch.connectors.application.delivering import when_delivery_requested
@@ -23,7 +23,7 @@ Handler = Callable[[Any, UnitOfWork], None]
 
 def handlers(deps: Deps) -> dict[str, Handler]:
     def on(function):
-        return lambda event, uow: _understood(event, lambda: function(deps, event, str(event.orgid), event.data, uow))
+        return lambda event, uow: understood(event, lambda: function(deps, event, str(event.orgid), event.data, uow))
 
     return {
         events.DELIVERY_REQUESTED: on(when_delivery_requested),
@@ -36,15 +36,6 @@ def handlers(deps: Deps) -> dict[str, Handler]:
         events.USER_DEACTIVATED: on(_staff_user),
         events.BRANDING_CHANGED: on(_branding),
     }
-
-
-def _understood(event: Any, run: Callable[[], None]) -> None:
-    if not event.orgid:
-        raise PermanentFailure(f"{event.type} without orgid")
-    try:
-        run()
-    except (KeyError, TypeError, ValueError) as exc:
-        raise PermanentFailure(f"{event.type} without a usable {exc}") from exc
 
 
 def _account(time_field: str):
