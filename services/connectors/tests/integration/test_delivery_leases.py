@@ -151,6 +151,66 @@ def test_a_test_message_whose_request_died_mid_send_is_settled_by_the_scan(conne
     assert connectors.smtp.received == [] and connectors.outbox(FAILED) == []  # a test is answered in the API
 
 
+def test_a_request_with_a_null_copy_list_is_answered_not_dead_lettered(connectors):
+    request = connectors.request_email(cc=None, bcc=None)  # tolerated: read as no copies
+    assert connectors.run() == 1 and len(connectors.outbox(SUCCEEDED)) == 1
+    bad = connectors.request_email(cc="sam@northwind.example")  # not a list of people
+    [answer] = connectors.outbox(FAILED)
+    assert (answer["data"]["request_id"], answer["data"]["error"]["code"]) == (bad["request_id"], "invalid_request")
+    assert str(connectors.delivery(request).status) == "delivered"
+
+
+def test_a_posted_slack_message_stays_delivered_when_the_bookkeeping_after_it_fails(connectors, monkeypatch):
+    """The connection was in error; the post goes through; marking it working again fails. The
+    message must not be reported failed (and posted again on the retry)."""
+    from stitch.connectors.application import vault
+
+    connectors.connect_slack()
+    connectors.slack.add_channel("#acme-onboarding", member=True)
+    with connectors.runtime.uow() as uow:
+        uow.set_org(ORG_A)
+        connection = uow.connections.active(ORG_A, "slack", lock=True)
+        connection.failed("Slack had a problem (HTTP 503).", connectors.clock(), needs_reconnect=False)
+        uow.connections.save(connection)
+        uow.commit()
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("the database went away")
+
+    monkeypatch.setattr(vault, "connection_worked", broken)
+    request = connectors.request_slack("#acme-onboarding")
+    connectors.run()
+    connectors.clock.move(hours=2)
+    connectors.run()
+    assert str(connectors.delivery(request).status) == "delivered"
+    assert len(connectors.slack.messages) == 1
+
+
+def test_a_mail_the_server_took_is_delivered_whatever_quit_answers():
+    with _smtp_that_fails_quit() as port:
+        sender = TransportEmailSender(SmtpTransport("127.0.0.1", port, "onboarding@stitch.test", security="none",
+                                                    timeout=2), "onboarding@stitch.test")
+        delivered = sender.send_detailed(_email())
+    assert delivered.message_id.endswith("@stitch.test>")
+
+
+def test_a_queued_test_message_whose_request_ended_is_not_sent_by_the_scan(connectors):
+    deps = _deps(connectors)
+    with connectors.runtime.uow() as uow:  # what sample_messages leaves when its request dies right after
+        from stitch.connectors.domain.deliveries import Delivery
+        uow.set_org(ORG_A)
+        uow.deliveries.add(Delivery(id="7d1f0c3e-0000-4000-8000-000000000001", org_id=ORG_A,
+                                    request_id="7d1f0c3e-0000-4000-8000-000000000002", kind="test", channel="email",
+                                    content=connectors_email(), requested_at=connectors.clock()))
+        uow.delivery_queue.lease_now(ORG_A, "7d1f0c3e-0000-4000-8000-000000000001", connectors.clock() + deps.lease)
+        uow.commit()
+    connectors.clock.move(seconds=deps.lease.total_seconds() + 1)
+    assert connectors.run() == 1
+    settled = connectors.use["delivery"](ORG_A, "7d1f0c3e-0000-4000-8000-000000000001")
+    assert (str(settled.status), settled.error.code) == ("failed", "test_abandoned")
+    assert connectors.smtp.received == []
+
+
 # -- helpers --------------------------------------------------------------------------------------
 
 def _deps(connectors):
@@ -201,6 +261,34 @@ class _silent_after_data:
     def __exit__(self, *exc) -> None:
         self._stop.set()
         self._server.close()
+
+
+class _smtp_that_fails_quit(_silent_after_data):
+    """Takes the message (250), then answers QUIT with 421."""
+
+    def _serve(self) -> None:
+        connection, _ = self._server.accept()
+        with connection:
+            reader = connection.makefile("rb")
+            connection.sendall(b"220 quitter.test ESMTP\r\n")
+            in_data = False
+            for line in reader:
+                if in_data:
+                    if line == b".\r\n":
+                        connection.sendall(b"250 2.0.0 queued\r\n")
+                        in_data = False
+                    continue
+                verb = line[:4].upper()
+                if verb == b"DATA":
+                    connection.sendall(b"354 go ahead\r\n")
+                    in_data = True
+                elif verb == b"QUIT":
+                    connection.sendall(b"421 4.3.2 shutting down\r\n")
+                    return
+                elif verb in (b"EHLO", b"HELO"):
+                    connection.sendall(b"250 quitter.test\r\n")
+                else:
+                    connection.sendall(b"250 ok\r\n")
 
 
 class _slow_http:

@@ -40,17 +40,23 @@ class SmtpTransport:
         message = compose(mail, self.sender)
         smtp = self._connect()
         try:
-            with smtp:
-                if self.username:
-                    self._login(smtp)
-                # To, Cc and Bcc are the envelope recipients; the Bcc header is left off the wire.
-                refused = smtp.send_message(message)
+            if self.username:
+                self._login(smtp)
+            # To, Cc and Bcc are the envelope recipients; the Bcc header is left off the wire.
+            refused = smtp.send_message(message)
         except smtplib.SMTPResponseException:
+            smtp.close()
             raise  # the server answered, with a code that says what happened
         except OSError as error:  # disconnected or timed out (smtplib's errors are OSErrors too)
+            smtp.close()
             if smtp.payload_sent:
                 raise OutcomeUnknown(f"no answer after the message was sent: {type(error).__name__}") from error
             raise
+        # Accepted (250): whatever QUIT answers, or if it never does, the mail is on its way.
+        try:
+            smtp.quit()
+        except (smtplib.SMTPException, OSError):
+            smtp.close()
         return Delivered(message_id=str(message["Message-ID"]), refused=tuple(refused))
 
     def _login(self, smtp: smtplib.SMTP) -> None:

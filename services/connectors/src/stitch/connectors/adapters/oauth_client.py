@@ -148,11 +148,11 @@ class AuthlibOAuthClient:
         try:
             return call()
         except requests.Timeout as error:
-            raise OAuthFailure("timeout", f"{title} did not answer within {self._timeout:g} s while {during}. "
-                               "Stitch will try again.", retryable=True) from error
+            raise OAuthFailure("timeout", f"{title} did not answer within {self._timeout:g} s while {during}.",
+                               retryable=True) from error
         except requests.RequestException as error:  # connection refused, DNS, TLS, reset
-            raise OAuthFailure("provider_unreachable", f"Stitch could not reach {title} while {during}. "
-                               "Stitch will try again.", retryable=True) from error
+            raise OAuthFailure("provider_unreachable", f"Stitch could not reach {title} while {during}.",
+                               retryable=True) from error
         except OAuthError as error:  # the compliance hook normally answers first; kept as a net
             raise self._refusal(definition, during, str(error.error)) from None
         except ValueError:  # Authlib: the answer was not a JSON object
@@ -172,12 +172,12 @@ class AuthlibOAuthClient:
                 and body.get("ok") is not True:
             error = "unknown_error"
         if status == 429 or error in _RATE_LIMITED:
-            raise OAuthFailure("rate_limited", f"{definition.title} asked Stitch to slow down while {during}. "
-                               "Stitch will try again.", retryable=True,
+            raise OAuthFailure("rate_limited", f"{definition.title} asked Stitch to slow down while {during}.",
+                               retryable=True,
                                retry_after=_retry_after(response.headers.get("Retry-After")))
         if status >= 500 or error in _PROVIDER_TROUBLE:
             raise OAuthFailure("provider_unavailable", f"{definition.title} had a problem while {during} "
-                               f"({_error_label(error, status)}). Stitch will try again.", retryable=True)
+                               f"({_error_label(error, status)}).", retryable=True)
         if error:
             raise self._refusal(definition, during, str(error))
         if status >= 300 or (body is None and body_required):

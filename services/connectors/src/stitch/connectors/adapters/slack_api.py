@@ -45,7 +45,7 @@ class SlackWebApi:
     def post_message(self, token: str, message: SlackMessage) -> str:
         answer = self._call(token, message.channel, repeatable=False,
                             call=lambda client: client.chat_postMessage(channel=message.channel, text=message.text))
-        return str(answer["ts"])
+        return str(answer.get("ts") or "")  # posted either way: a missing id must not make it look failed
 
     def identify(self, token: str) -> WorkspaceIdentity:
         answer = self._call(token, None, repeatable=True, call=lambda client: client.auth_test())
@@ -77,7 +77,7 @@ class SlackWebApi:
             raise (self._timed_out() if isinstance(error, TimeoutError) else _unreachable()) from error
 
     def _timed_out(self) -> SendFailure:
-        return SendFailure("timeout", f"Slack did not answer within {self._timeout:g} s. Stitch will try again.",
+        return SendFailure("timeout", f"Slack did not answer within {self._timeout:g} s.",
                            retryable=True)
 
 
@@ -87,7 +87,7 @@ def _outcome_unknown() -> SendFailure:
 
 
 def _unreachable() -> SendFailure:
-    return SendFailure("slack_unreachable", "Stitch could not reach Slack. Stitch will try again.", retryable=True)
+    return SendFailure("slack_unreachable", "Stitch could not reach Slack.", retryable=True)
 
 
 def _failure_from_answer(response: SlackResponse, channel: str | None) -> SendFailure:
@@ -97,11 +97,11 @@ def _failure_from_answer(response: SlackResponse, channel: str | None) -> SendFa
     error = str(data.get("error") or "") if status < 500 else ""
     where = _channel_label(channel) if channel else "the channel"
     if status == 429 or error == "ratelimited":
-        return SendFailure("rate_limited", "Slack asked Stitch to slow down. Stitch will try again.",
+        return SendFailure("rate_limited", "Slack asked Stitch to slow down.",
                            retryable=True, retry_after=_retry_after(response.headers))
     if status >= 500 or error in _SLACK_TROUBLE:
-        return SendFailure("slack_unavailable", f"Slack had a problem ({_label(error, status)}). "
-                           "Stitch will try again.", retryable=True)
+        return SendFailure("slack_unavailable", f"Slack had a problem ({_label(error, status)}).",
+                           retryable=True)
     if error == "not_in_channel":
         return SendFailure("bot_not_in_channel", f"The Stitch app is not in {where}. Invite it to the channel "
                            "(/invite @Stitch), then run the action again.", retryable=False)
@@ -119,8 +119,8 @@ def _failure_from_answer(response: SlackResponse, channel: str | None) -> SendFa
         return SendFailure("empty_message", f"The message for {where} is empty. Write it, then run the action "
                            "again.", retryable=False)
     if error == "token_expired":  # the refresh token still works: Stitch renews the access and tries again
-        return SendFailure("token_expired", "Slack's access for Stitch had expired; Stitch renews it and will try "
-                           "again.", retryable=True)
+        return SendFailure("token_expired", "Slack's access for Stitch had expired; Stitch renews it.",
+                           retryable=True)
     if error in _NEEDS_RECONNECT:
         return SendFailure("integration_needs_reconnect", RECONNECT_MESSAGE, retryable=False, needs_reconnect=True)
     if error == "missing_scope":

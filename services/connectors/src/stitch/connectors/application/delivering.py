@@ -23,7 +23,9 @@ from stitch.connectors.domain.failures import SendFailure
 
 log = logging.getLogger(__name__)
 CONTENT_KEY = {"email": "email", "slack": "slack", "calendar": "meeting"}
-INTERNAL_ERROR = SendFailure("internal_error", "Stitch hit an internal error while sending this; it will try again.",
+TEST_ABANDONED = DeliveryError("test_abandoned", "The request that asked for this test message ended before it was "
+                               "sent, so it was not sent. Send another test.", retryable=False)
+INTERNAL_ERROR = SendFailure("internal_error", "Stitch hit an internal error while sending this.",
                              retryable=True)
 
 
@@ -79,8 +81,9 @@ def run_all_due(deps: Deps, now: datetime | None = None) -> int:
     return total
 
 
-def send_one(deps: Deps, item: Due) -> Delivery | None:
-    delivery = _begin(deps, item)
+def send_one(deps: Deps, item: Due, *, by_scan: bool = True) -> Delivery | None:
+    """Work one leased item. ``by_scan``: the queue's scan (not the request that asked for a test)."""
+    delivery = _begin(deps, item, by_scan)
     if delivery is None:
         return None
     outcome: tuple[str, tuple[str, ...]] | SendFailure
@@ -103,7 +106,7 @@ def _release(deps: Deps, items: list[Due]) -> None:
         uow.commit()
 
 
-def _begin(deps: Deps, item: Due) -> Delivery | None:
+def _begin(deps: Deps, item: Due, by_scan: bool = True) -> Delivery | None:
     """Mark the attempt started, or settle a delivery that needs no sending.
 
     The item's lease is renewed here, for this one send, and only while it still carries the
@@ -113,15 +116,22 @@ def _begin(deps: Deps, item: Due) -> Delivery | None:
     with deps.uow() as uow:
         uow.set_org(item.org_id)
         now = deps.clock()
+        # The delivery row first, then the queue row: the order _record takes them in, so a worker
+        # starting a delivery and one recording it never wait on each other in a circle.
+        delivery = uow.deliveries.get(item.org_id, item.item_id, lock=True)
         if not uow.delivery_queue.hold(item, now + deps.lease):
             return None
-        delivery = uow.deliveries.get(item.org_id, item.item_id, lock=True)
         if delivery is None or delivery.final:
             uow.delivery_queue.remove(item.item_id)
             uow.commit()
             return None
         if delivery.status is DeliveryStatus.SENDING:  # a worker died mid-send: never send it blind again
             delivery.lost_attempt(now)
+            _settle(uow, delivery)
+            uow.commit()
+            return None
+        if by_scan and delivery.kind == "test":  # its request ended before sending it: nobody awaits it now
+            delivery.fail(TEST_ABANDONED, now)
             _settle(uow, delivery)
             uow.commit()
             return None
@@ -174,11 +184,14 @@ def _send(deps: Deps, delivery: Delivery) -> tuple[str, tuple[str, ...]]:
         try:
             ts = deps.slack.post_message(token, message)
         except SendFailure as failure:
-            if failure.code == "token_expired":  # renew now; the retry then posts with the new token
-                vault.refresh(deps, delivery.org_id, connection.id, force=True)
+            if failure.code == "token_expired":  # renew now (unless another worker did); the retry posts again
+                vault.refresh(deps, delivery.org_id, connection.id, unless_changed_from=token)
             raise
         if connection.status is ConnectionStatus.ERROR:  # it works again: say so
-            vault.connection_worked(deps, delivery.org_id, connection.id)
+            try:  # the message is posted: nothing from here on may turn that into a failure (and a re-post)
+                vault.connection_worked(deps, delivery.org_id, connection.id)
+            except Exception:  # noqa: BLE001
+                log.exception("marking the Slack connection of org %s working again failed", delivery.org_id)
         return ts, ()
     raise SendFailure("channel_unavailable",
                       "Stitch cannot send calendar invitations yet. Send the invitation from your calendar and "

@@ -24,7 +24,7 @@ def compose_email(uow: UnitOfWork, delivery: Delivery) -> OutgoingEmail:
     content = delivery.content
     return OutgoingEmail(
         from_name=str(content["from_name"]), reply_to=content.get("reply_to") or None,
-        to=_people(content["to"]), cc=_people(content.get("cc", [])), bcc=_people(content.get("bcc", [])),
+        to=_people(content["to"]), cc=_people(content.get("cc") or []), bcc=_people(content.get("bcc") or []),
         subject=str(content["subject"]), body_markdown=str(content["body_markdown"]),
         notification=bool(content.get("notification", False)), branding=branding_of(uow, delivery.org_id))
 
@@ -49,8 +49,10 @@ def unsendable(channel: str, content: object) -> str | None:
     if not isinstance(content, dict):
         return f"the request has no {channel} message"
     if channel == "email":
-        people = [*content.get("to", []), *content.get("cc", []), *content.get("bcc", [])]
-        if not content.get("to") or not all(isinstance(p, dict) and p.get("email") for p in people):
+        lists = [content.get(name) or [] for name in ("to", "cc", "bcc")]
+        if not all(isinstance(people, list) for people in lists):
+            return "its to, cc or bcc is not a list of people"
+        if not lists[0] or not all(isinstance(p, dict) and p.get("email") for people in lists for p in people):
             return "it has no recipient, or a recipient without an address"
         if not content.get("subject") or not content.get("body_markdown") or not content.get("from_name"):
             return "its subject, body or sender name is empty"

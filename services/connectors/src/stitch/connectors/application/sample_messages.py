@@ -54,4 +54,4 @@ def _send_now(deps: Deps, org_id: str, user_id: str, channel: str, content: dict
         item = uow.delivery_queue.lease_now(org_id, delivery.id, now + deps.lease)
         uow.commit()
     once = dataclasses.replace(deps, retry=RetryPolicy(attempts=1))
-    return delivering.send_one(once, item) or delivery
+    return delivering.send_one(once, item, by_scan=False) or delivery

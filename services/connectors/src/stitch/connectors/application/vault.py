@@ -78,10 +78,13 @@ def access_token(deps: Deps, org_id: str, provider: str) -> tuple[Connection, st
     return connection, token
 
 
-def refresh(deps: Deps, org_id: str, connection_id: str, *, force: bool = False) -> None:
+def refresh(deps: Deps, org_id: str, connection_id: str, *, unless_changed_from: str | None = None) -> None:
     """Refresh one connection's tokens, holding its row so two workers never both spend a refresh token
-    (providers that rotate refresh tokens would invalidate one of them). ``force``: even if the
-    stored expiry says the token is still good (the provider said it expired)."""
+    (providers that rotate refresh tokens would invalidate one of them).
+
+    ``unless_changed_from``: the access token a provider just called expired. Refresh even if the
+    stored expiry says it is still good, unless the stored token is no longer that one (another
+    worker refreshed it meanwhile)."""
     with deps.uow() as uow:
         uow.set_org(org_id)
         connection = uow.connections.get(org_id, connection_id, lock=True)
@@ -91,7 +94,12 @@ def refresh(deps: Deps, org_id: str, connection_id: str, *, force: bool = False)
             return
         now = deps.clock()
         fresh = connection.token_expires_at is None or connection.token_expires_at - deps.refresh_margin > now
-        if fresh and not force:
+        if unless_changed_from is not None:
+            try:
+                fresh = open_token(deps, uow, connection, ACCESS) != unless_changed_from
+            except SecretUnreadable:
+                fresh = False
+        if fresh:
             uow.vault.schedule_refresh(connection_id, connection.token_expires_at and
                                        connection.token_expires_at - deps.refresh_margin)  # another worker did it
             uow.commit()

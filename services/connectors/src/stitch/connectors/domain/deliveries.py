@@ -110,9 +110,10 @@ class Delivery:
             self.status, self.error = DeliveryStatus.RETRYING, error
             self.next_attempt_at = at + policy.delay(self.attempts, failure.retry_after, rng)
             return
-        if failure.retryable and self.attempts > 1:  # out of attempts: say so; trying later may still work
-            error = DeliveryError(failure.code, f"{failure.message} Stitch tried {self.attempts} times "
-                                  "and gave up.", retryable=True)
+        if failure.retryable:  # out of attempts: say so; trying later may still work
+            tried = (f"Stitch tried {self.attempts} times and gave up." if self.attempts > 1
+                     else "It was tried once.")
+            error = DeliveryError(failure.code, f"{failure.message} {tried}", retryable=True)
         self.fail(error, at)
 
     def fail(self, error: DeliveryError, at: datetime) -> None:
