@@ -23,12 +23,11 @@ def a_connection(status: ConnectionStatus = ConnectionStatus.CONNECTED, **change
     return Connection(**(fields | changes))
 
 
-@pytest.mark.parametrize(("status", "active", "usable"), [
-    (ConnectionStatus.CONNECTED, True, True), (ConnectionStatus.ERROR, True, True),
-    (ConnectionStatus.NEEDS_RECONNECT, True, False), (ConnectionStatus.DISCONNECTED, False, False)])
-def test_what_each_status_allows(status, active, usable):
-    connection = a_connection(status)
-    assert (connection.active, connection.usable) == (active, usable)
+@pytest.mark.parametrize(("status", "active"), [
+    (ConnectionStatus.CONNECTED, True), (ConnectionStatus.ERROR, True),
+    (ConnectionStatus.NEEDS_RECONNECT, True), (ConnectionStatus.DISCONNECTED, False)])
+def test_only_a_disconnected_connection_is_inactive(status, active):
+    assert a_connection(status).active is active
 
 
 def test_a_failure_the_tokens_did_not_cause_is_an_error_and_clears_when_a_call_works():
@@ -52,7 +51,7 @@ def test_a_failure_the_tokens_did_not_cause_is_an_error_and_clears_when_a_call_w
 def test_a_failure_of_the_tokens_needs_a_reconnect_which_only_a_reconnect_clears():
     connection = a_connection()
     assert connection.failed("Slack no longer accepts Stitch's access.", at(1), needs_reconnect=True) is True
-    assert connection.status is ConnectionStatus.NEEDS_RECONNECT and not connection.usable
+    assert connection.status is ConnectionStatus.NEEDS_RECONNECT
 
     assert connection.failed("Slack had a problem.", at(2), needs_reconnect=False) is False
     assert connection.status is ConnectionStatus.NEEDS_RECONNECT

@@ -6,7 +6,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, delete, func, insert, or_, select, update
+from sqlalchemy import and_, delete, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -100,10 +100,6 @@ class SqlDeliveryQueue:
 
     def remove(self, delivery_id: str) -> None:
         self._session.execute(delete(delivery_queue).where(delivery_queue.c.delivery_id == delivery_id))
-
-    def count_due(self, now: datetime) -> int:
-        return self._session.execute(select(func.count()).select_from(delivery_queue)
-                                     .where(_claimable(now))).scalar_one()
 
 
 def _claimable(now: datetime):

@@ -122,7 +122,6 @@ class DeliveryQueue(Protocol):
     def release(self, item: Due) -> None:
         """Give an unstarted item back (its lease and token cleared) if it is still the caller's."""
     def remove(self, delivery_id: str) -> None: ...
-    def count_due(self, now: datetime) -> int: ...
 
 
 class Directory(Protocol):

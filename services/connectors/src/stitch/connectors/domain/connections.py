@@ -46,11 +46,6 @@ class Connection:
     def active(self) -> bool:
         return self.status is not ConnectionStatus.DISCONNECTED
 
-    @property
-    def usable(self) -> bool:
-        """Worth calling the provider with: connected, or erring for a reason the tokens did not cause."""
-        return self.status in (ConnectionStatus.CONNECTED, ConnectionStatus.ERROR)
-
     def reconnected(self, *, account_id: str, account_name: str, scopes: tuple[str, ...], by: str,
                     at: datetime, token_expires_at: datetime | None) -> None:
         self._require_active("connection.reconnect.disconnected")
