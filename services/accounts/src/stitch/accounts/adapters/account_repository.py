@@ -37,6 +37,7 @@ from stitch.accounts.domain.ownership import Collaborator
 from stitch.accounts.domain.plan import Action, Draft, Milestone, Trigger
 from stitch.accounts.domain.states import AccountStatus, ActionState, ActionType, MilestoneState
 from stitch.common.concurrency import StaleVersion
+from stitch.common.db.dialects import locked
 
 Row = dict[str, Any]
 
@@ -76,9 +77,7 @@ class SqlAccountRepository:
 
     def get(self, org_id: str, account_id: str, *, for_update: bool = False) -> Account:
         query = select(accounts).where(accounts.c.org_id == org_id, accounts.c.id == account_id)
-        if for_update and self._session.bind.dialect.name == "postgresql":
-            query = query.with_for_update()  # SQLite: BEGIN IMMEDIATE already holds the only write lock
-        row = self._session.execute(query).first()
+        row = self._session.execute(locked(self._session, query) if for_update else query).first()
         if row is None:
             raise NotFound(f"no account {account_id} in this organization")
         contacts = self._children(account_contacts, org_id, account_id, account_contacts.c.position)
@@ -93,10 +92,9 @@ class SqlAccountRepository:
     def lock(self, org_id: str, account_ids: list[str]) -> None:
         """Lock these accounts until commit, in id order, so a change of many accounts never waits
         for another one in a cycle (SQLite: BEGIN IMMEDIATE already holds the only write lock)."""
-        if self._session.bind.dialect.name == "postgresql" and account_ids:
-            self._session.execute(select(accounts.c.id).where(accounts.c.org_id == org_id,
-                                                              accounts.c.id.in_(account_ids))
-                                  .order_by(accounts.c.id).with_for_update())
+        if account_ids:
+            self._session.execute(locked(self._session, select(accounts.c.id).where(
+                accounts.c.org_id == org_id, accounts.c.id.in_(account_ids)).order_by(accounts.c.id)))
 
     def find_by_deal(self, org_id: str, crm_source: str, external_id: str) -> Account | None:
         found = self._session.execute(select(accounts.c.id).where(

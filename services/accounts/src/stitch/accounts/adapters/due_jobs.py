@@ -20,6 +20,7 @@ from stitch.accounts.application.ports import DueJob
 from stitch.accounts.domain.account import Account
 from stitch.accounts.domain.happenings import new_id
 from stitch.accounts.domain.states import ActionState
+from stitch.common.db.leases import claim_due
 
 FIRE, DRAFT = "fire", "draft"
 JOB_COLUMNS = (due_jobs.c.id, due_jobs.c.org_id, due_jobs.c.account_id, due_jobs.c.action_id, due_jobs.c.kind,
@@ -74,15 +75,8 @@ class SqlDueJobs:
         self._session = session
 
     def claim(self, now: datetime, limit: int, lease_until: datetime) -> list[DueJob]:
-        picked = select(due_jobs.c.id).where(_claimable(now)).order_by(due_jobs.c.due_at, due_jobs.c.id).limit(limit)
-        if self._session.bind.dialect.name == "postgresql":
-            # Rows another claimer holds are skipped, not waited for. MATERIALIZED: the pick runs
-            # exactly once (a subquery in IN could be rescanned and lock more than ``limit`` rows).
-            picked = picked.with_for_update(skip_locked=True).cte("picked").prefix_with("MATERIALIZED")
-            statement = update(due_jobs).where(due_jobs.c.id == picked.c.id)
-        else:  # SQLite: BEGIN IMMEDIATE makes the one writer's UPDATE atomic on its own
-            statement = update(due_jobs).where(due_jobs.c.id.in_(picked.scalar_subquery()))
-        rows = self._session.execute(statement.values(leased_until=lease_until).returning(*JOB_COLUMNS)).all()
+        rows = claim_due(self._session, due_jobs, due_jobs.c.id, due_jobs.c.due_at, _claimable(now), limit,
+                         lease_until, JOB_COLUMNS)
         return sorted((DueJob(**row._asdict()) for row in rows), key=lambda job: (job.due_at, job.id))
 
     def retry_later(self, job: DueJob, attempts: int, due_at: datetime, error: str) -> None:

@@ -17,6 +17,7 @@ from stitch.accounts.application.ports import StaffUser
 from stitch.accounts.domain.errors import NotFound
 from stitch.accounts.domain.pools import ACTIVE_STATUSES, Pool, PoolRule
 from stitch.common.concurrency import StaleVersion
+from stitch.common.db.dialects import locked
 
 
 class SqlPoolRepository:
@@ -30,9 +31,7 @@ class SqlPoolRepository:
 
     def get(self, org_id: str, pool_id: str, *, for_update: bool = False) -> Pool:
         query = select(csm_pools).where(csm_pools.c.org_id == org_id, csm_pools.c.id == pool_id)
-        if for_update and self._session.bind.dialect.name == "postgresql":
-            query = query.with_for_update()  # SQLite: BEGIN IMMEDIATE already holds the only write lock
-        row = self._session.execute(query).first()
+        row = self._session.execute(locked(self._session, query) if for_update else query).first()
         if row is None:
             raise _missing()
         return _pool(row)
