@@ -83,6 +83,23 @@ def test_rotation_reseals_every_token_under_the_new_key(build_connectors, kit):
                        associated_data(connection_a, "refresh_token")).startswith("xoxe-")
 
 
+def test_the_reencrypt_command_rotates_as_an_operator_runs_it(build_connectors, database, kit, monkeypatch, capsys,
+                                                              tmp_path):
+    """`stitch-connectors reencrypt-tokens` with the new key first in STITCH_TOKEN_KEYS."""
+    before = build_connectors(token_keys=kit.K1)
+    before.connect_slack(kit.ORG_A)
+    for name, value in {"STITCH_DATABASE_URL": database.url, "STITCH_ENV": "prod", "STITCH_VAR_DIR": str(tmp_path),
+                        "STITCH_TOKEN_KEYS": f"{kit.K2},{kit.K1}", "STITCH_BROKER_URL": "memory://"}.items():
+        monkeypatch.setenv(name, value)
+
+    with pytest.raises(SystemExit) as ended:
+        cli.main(["reencrypt-tokens"])
+
+    assert ended.value.code == 0
+    assert json.loads(capsys.readouterr().out) == {"reencrypted": 1, "unreadable": 0, "by_key": {"k2": 1}}
+    assert {row["key_id"] for row in before.rows("connection_secrets")} == {"k2"}
+
+
 def test_a_token_sealed_under_a_key_no_longer_configured_is_reported_unreadable(build_connectors, kit):
     before = build_connectors(token_keys=kit.K1)
     connection = before.connect_slack(kit.ORG_A)
